@@ -1,0 +1,3 @@
+module github.com/ci-authz/ci-authz
+
+go 1.26.8
