@@ -1,0 +1,145 @@
+// Package route identifies which daemon endpoint a request will reach, the
+// way the daemon's router (gorilla/mux) does.
+package route
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Kind is an endpoint the decision engine treats specially.
+type Kind int
+
+const (
+	// Other is any endpoint ci-authz does not inspect.
+	Other Kind = iota
+	// ContainerCreate is POST /containers/create.
+	ContainerCreate
+	// ContainerStart is POST /containers/{name}/start.
+	ContainerStart
+	// ExecCreate is POST /containers/{name}/exec.
+	ExecCreate
+)
+
+func (k Kind) String() string {
+	switch k {
+	case ContainerCreate:
+		return "container create"
+	case ContainerStart:
+		return "container start"
+	case ExecCreate:
+		return "exec create"
+	}
+	return "other"
+}
+
+// Endpoint is a routed request.
+type Endpoint struct {
+	Kind Kind
+	// Version is the API version from the optional /vX.Y prefix, "" if none.
+	Version string
+	// Path is the decoded path without the version prefix.
+	Path string
+	// Query holds the parsed query string.
+	Query url.Values
+}
+
+// Name is the container name (?name=) of a create, as the daemon reads it
+// (r.Form.Get: the first value).
+func (e Endpoint) Name() string { return e.Query.Get("name") }
+
+// The daemon registers each route with and without "/v{version:[0-9.]+}"
+// (daemon/server/server.go CreateMux), and matches routes case-sensitively on
+// the decoded path.
+var versionPrefix = regexp.MustCompile(`^/v([0-9.]+)(/.*)$`)
+
+var (
+	startPath = regexp.MustCompile(`^/containers/(.*)/start$`)
+	execPath  = regexp.MustCompile(`^/containers/(.*)/exec$`)
+)
+
+// Identify routes a request. requestURI is the raw request-target the client
+// sent (RequestURI in the plugin request): origin- or absolute-form, not
+// unescaped, query kept. An error means the daemon would not route it to a
+// handler either, or would fail to parse it; callers deny.
+func Identify(method, requestURI string) (Endpoint, error) {
+	// The daemon's HTTP server parses the target with url.ParseRequestURI
+	// (net/http readRequest); url.Parse would read "//x/y" as host x.
+	u, err := url.ParseRequestURI(requestURI)
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("request URI cannot be parsed: %v", err)
+	}
+	// mux matches on the decoded URL.Path (useEncodedPath is off), so
+	// /v1.41/containers%2Fcreate reaches the create handler.
+	p := u.Path
+	if c := cleanPath(p); c != p {
+		// mux answers a non-clean path with a 301 redirect and runs no
+		// handler; deny rather than rely on that.
+		return Endpoint{}, fmt.Errorf("request path %q is not clean (the daemon would redirect to %q)", p, c)
+	}
+	ep := Endpoint{Path: p}
+	if m := versionPrefix.FindStringSubmatch(p); m != nil {
+		ep.Version, ep.Path = m[1], m[2]
+	}
+	q, qerr := url.ParseQuery(u.RawQuery)
+	ep.Query = q
+	if method == "POST" { // mux matches methods exactly: "post" reaches nothing
+		switch {
+		case ep.Path == "/containers/create":
+			ep.Kind = ContainerCreate
+		case startPath.MatchString(ep.Path):
+			ep.Kind = ContainerStart
+		case execPath.MatchString(ep.Path):
+			ep.Kind = ExecCreate
+		}
+	}
+	if qerr != nil && ep.Kind != Other {
+		// The daemon's ParseForm fails on the same query; deny before it.
+		return ep, fmt.Errorf("query string cannot be parsed: %v", qerr)
+	}
+	return ep, nil
+}
+
+// cleanPath is gorilla/mux's cleanPath: path.Clean that keeps a trailing
+// slash. A path it changes is redirected, never handled.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// VersionBefore reports whether API version v is older than want, comparing
+// dot-separated numbers like the daemon's api/types/versions.LessThan (a
+// missing or non-numeric part counts as 0). An empty v means the daemon's
+// own, current version, which is never "before".
+func VersionBefore(v, want string) bool {
+	if v == "" {
+		return false
+	}
+	a, b := strings.Split(v, "."), strings.Split(want, ".")
+	for i := 0; i < max(len(a), len(b)); i++ {
+		var x, y int
+		if i < len(a) {
+			x, _ = strconv.Atoi(a[i])
+		}
+		if i < len(b) {
+			y, _ = strconv.Atoi(b[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}

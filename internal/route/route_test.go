@@ -1,0 +1,80 @@
+package route
+
+import "testing"
+
+func TestIdentify(t *testing.T) {
+	cases := []struct {
+		method, uri string
+		kind        Kind
+		version     string
+		wantErr     bool
+	}{
+		{"POST", "/v1.47/containers/create", ContainerCreate, "1.47", false},
+		{"POST", "/containers/create?name=x", ContainerCreate, "", false},
+		{"POST", "/v1.47/containers%2Fcreate", ContainerCreate, "1.47", false},
+		{"POST", "/v1.47/%63ontainers/create", ContainerCreate, "1.47", false},
+		{"POST", "http://evil/v1.47/containers/create", ContainerCreate, "1.47", false},
+		{"POST", "/v1.47.0/containers/create", ContainerCreate, "1.47.0", false},
+		{"POST", "/v./containers/create", ContainerCreate, ".", false},
+		{"POST", "/v1/containers/create", ContainerCreate, "1", false},
+		{"POST", "/v1.47//containers/create", Other, "", true},
+		{"POST", "/v1.47/containers/./create", Other, "", true},
+		{"POST", "/v1.47/containers/x/../create", Other, "", true},
+		{"POST", "//containers/create", Other, "", true},
+		{"POST", "/v1.47/CONTAINERS/create", Other, "1.47", false},
+		{"POST", "/v1.47/containers/create/", Other, "1.47", false},
+		{"post", "/v1.47/containers/create", Other, "1.47", false},
+		{"GET", "/v1.47/containers/create", Other, "1.47", false},
+		{"POST", "/v1.47/containers/abc/start", ContainerStart, "1.47", false},
+		{"POST", "/v1.47/containers/a/b/exec", ExecCreate, "1.47", false},
+		{"POST", "/v1.47/containers/abc%2Fexec", ExecCreate, "1.47", false}, // mux routes the decoded path
+		{"POST", "/v1.47/containers/create?name=%zz", ContainerCreate, "1.47", true},
+		{"POST", "/v1.47/containers/create?a=1;b=2", ContainerCreate, "1.47", true},
+		{"GET", "/v1.47/containers/json?a=%zz", Other, "1.47", false},
+		{"POST", "/v1.47/containers/create%3Fname=x", Other, "1.47", false},
+		{"POST", "containers/create", Other, "", true},
+		{"POST", "/v1.47/containers/create#frag", Other, "1.47", false}, // ParseRequestURI keeps "#frag" in the path: no route
+	}
+	for _, c := range cases {
+		ep, err := Identify(c.method, c.uri)
+		if (err != nil) != c.wantErr {
+			t.Errorf("%s %s: err = %v, wantErr %v", c.method, c.uri, err, c.wantErr)
+			continue
+		}
+		if c.wantErr {
+			continue
+		}
+		if ep.Kind != c.kind || ep.Version != c.version {
+			t.Errorf("%s %s: got kind %v version %q, want %v %q", c.method, c.uri, ep.Kind, ep.Version, c.kind, c.version)
+		}
+	}
+}
+
+func TestName(t *testing.T) {
+	ep, err := Identify("POST", "/containers/create?name=first&name=second")
+	if err != nil || ep.Name() != "first" {
+		t.Fatalf("name = %q, %v; the daemon reads the first value", ep.Name(), err)
+	}
+}
+
+func TestVersionBefore(t *testing.T) {
+	cases := []struct {
+		v, want string
+		before  bool
+	}{
+		{"1.23", "1.24", true},
+		{"1.24", "1.24", false},
+		{"1.24.0", "1.24", false},
+		{"1.3", "1.24", true},
+		{"1.023", "1.24", true},
+		{"1.41", "1.24", false},
+		{"", "1.24", false},
+		{".", "1.24", true},
+		{"2", "1.24", false},
+	}
+	for _, c := range cases {
+		if got := VersionBefore(c.v, c.want); got != c.before {
+			t.Errorf("VersionBefore(%q, %q) = %v, want %v", c.v, c.want, got, c.before)
+		}
+	}
+}
