@@ -1,0 +1,150 @@
+// Package policy holds the ci-authz policy: its model, the strict YAML
+// parser with file:line:col errors, and the embedded default.
+package policy
+
+import (
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ci-authz/ci-authz/internal/hostpath"
+)
+
+// Mode is the global mode.
+type Mode string
+
+const (
+	// Enforce denies what the rules deny.
+	Enforce Mode = "enforce"
+	// AuditOnly denies nothing and logs what would have been denied.
+	AuditOnly Mode = "audit"
+)
+
+// ParseMode validates a mode given outside the policy file (flag or env).
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case Enforce, AuditOnly:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("mode %q is not valid; use enforce or audit", s)
+}
+
+// Action is what a rule does when it matches.
+type Action string
+
+const (
+	Deny  Action = "deny"
+	Audit Action = "audit"
+	Allow Action = "allow"
+)
+
+// RuleName names a rule in the policy file, in log lines and deny messages.
+type RuleName string
+
+const (
+	Privileged   RuleName = "privileged"
+	HostSockets  RuleName = "hostSockets"
+	Capabilities RuleName = "capabilities"
+	// MalformedRequest is not configurable: a request on an endpoint that can
+	// grant privilege whose body ci-authz cannot read is always denied
+	// (logged only, in audit mode).
+	MalformedRequest RuleName = "malformedRequest"
+)
+
+// ConfigurableRules are the rules a policy file can set, in file order.
+var ConfigurableRules = []RuleName{Privileged, HostSockets, Capabilities}
+
+// Policy is a loaded, validated policy.
+type Policy struct {
+	// Source is the file the policy came from, or "embedded default".
+	Source string
+	// SHA256 is the hex digest of the file's bytes.
+	SHA256 string
+	Mode   Mode
+
+	actions map[RuleName]Action
+
+	// SocketPaths are the protected host paths of the hostSockets rule.
+	SocketPaths []hostpath.Pattern
+	// AllowedCaps are the normalized (CAP_*) capabilities CapAdd may name.
+	AllowedCaps map[string]bool
+
+	Exceptions []Exception
+}
+
+// Exception exempts users from rules.
+type Exception struct {
+	Users []string
+	Rules []RuleName
+	// Line is where the exception starts in the policy file, for log lines.
+	Line int
+}
+
+// Action returns the configured action of a rule. MalformedRequest always
+// denies.
+func (p *Policy) Action(r RuleName) Action {
+	if a, ok := p.actions[r]; ok {
+		return a
+	}
+	return Deny
+}
+
+// ExemptionFor returns the exception that exempts an authenticated user from
+// a rule. user is the daemon-verified TLS identity; an empty user (unix
+// socket) is never exempt, and MalformedRequest is never exempt.
+func (p *Policy) ExemptionFor(user string, r RuleName) (Exception, bool) {
+	if user == "" || r == MalformedRequest {
+		return Exception{}, false
+	}
+	for _, e := range p.Exceptions {
+		if contains(e.Users, user) && contains(e.Rules, r) {
+			return e, true
+		}
+	}
+	return Exception{}, false
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// WithMode returns a copy of p in mode m (the --mode / CI_AUTHZ_MODE override).
+func (p *Policy) WithMode(m Mode) *Policy {
+	c := *p
+	c.Mode = m
+	return &c
+}
+
+// AllowedCapList returns the allowed capabilities sorted, short names.
+func (p *Policy) AllowedCapList() []string {
+	out := make([]string, 0, len(p.AllowedCaps))
+	for c := range p.AllowedCaps {
+		out = append(out, strings.TrimPrefix(c, "CAP_"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultSource is the Source of the embedded default policy.
+const DefaultSource = "embedded default"
+
+// DefaultYAML returns the embedded default policy file.
+func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
+
+// Default returns the embedded default policy.
+func Default() *Policy {
+	p, err := parse(defaultYAML, DefaultSource, &Policy{actions: map[RuleName]Action{}})
+	if err != nil {
+		panic("embedded default policy is invalid: " + err.Error())
+	}
+	return p
+}
