@@ -1,0 +1,70 @@
+// Package checks holds the policy checks, one file per rule. A check reads
+// a decoded request (Container) and reports Findings; what a finding leads
+// to (deny, audit, allow) is the policy's business, not the check's.
+package checks
+
+import (
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/ci-authz/ci-authz/internal/policy"
+)
+
+// Container is what one request asks the daemon to apply.
+type Container struct {
+	// HostConfigs are every host configuration the daemon may apply, each with
+	// the JSON path it came from. A create body has "HostConfig" and, for
+	// daemons that still read the legacy top-level fields, "" (see
+	// plugin/decode.go).
+	HostConfigs []HostConfig
+	// Exec is set for exec create.
+	Exec *container.ExecCreateRequest
+}
+
+// HostConfig is a host configuration and where in the request it came from.
+type HostConfig struct {
+	Path string
+	*container.HostConfig
+}
+
+// Field names a field of this host configuration for messages.
+func (h HostConfig) Field(name string) string {
+	if h.Path == "" {
+		return name
+	}
+	return h.Path + "." + name
+}
+
+// Finding is one thing a check found. Field and Value name what in the
+// request matched; Reason says why it matters; Fix what to do instead.
+type Finding struct {
+	Rule   policy.RuleName
+	Field  string
+	Value  string
+	Reason string
+	Fix    string
+}
+
+// Check is one rule's check.
+type Check struct {
+	Rule policy.RuleName
+	Run  func(c *Container, p *policy.Policy) []Finding
+}
+
+// All is every check, in the order their findings are reported.
+var All = []Check{
+	{policy.Privileged, checkPrivileged},
+	{policy.HostSockets, checkHostSockets},
+	{policy.Capabilities, checkCapabilities},
+}
+
+// Run runs every check on c.
+func Run(c *Container, p *policy.Policy) []Finding {
+	var out []Finding
+	for _, ch := range All {
+		out = append(out, ch.Run(c, p)...)
+	}
+	return out
+}
+
+// buildFix is the advice for jobs that reach for the host's Docker.
+const buildFix = "to build images use rootless BuildKit, kaniko or a remote builder; to run containers use a daemon that is not the host's"

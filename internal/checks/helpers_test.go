@@ -1,0 +1,31 @@
+package checks
+
+import (
+	"testing"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/ci-authz/ci-authz/internal/policy"
+)
+
+// hc wraps a HostConfig as the create body's "HostConfig".
+func hc(h container.HostConfig) *Container {
+	return &Container{HostConfigs: []HostConfig{{Path: "HostConfig", HostConfig: &h}}}
+}
+
+// wantFields runs a check and compares the fields of its findings.
+func wantFields(t *testing.T, name string, run func(*Container, *policy.Policy) []Finding, c *Container, p *policy.Policy, want []string) {
+	t.Helper()
+	got := run(c, p)
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %d findings %+v, want fields %v", name, len(got), got, want)
+	}
+	for i, f := range got {
+		if f.Field != want[i] {
+			t.Errorf("%s: finding %d field %q, want %q", name, i, f.Field, want[i])
+		}
+		if f.Reason == "" || f.Fix == "" || f.Rule == "" {
+			t.Errorf("%s: finding %d lacks rule, reason or fix: %+v", name, i, f)
+		}
+	}
+}

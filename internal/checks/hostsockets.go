@@ -1,0 +1,101 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/moby/moby/api/types/mount"
+
+	"github.com/ci-authz/ci-authz/internal/hostpath"
+	"github.com/ci-authz/ci-authz/internal/policy"
+)
+
+// checkHostSockets finds binds whose host source is a protected socket, a
+// directory above one or a path inside a protected directory, by every way a
+// create body can bind a host path:
+//   - HostConfig.Binds "src:dst[:mode]": an absolute src is a host path;
+//   - HostConfig.Mounts type "bind": Source;
+//   - HostConfig.Mounts type "volume" with inline DriverConfig options: the
+//     local driver mounts Options["device"] (o=bind makes it a host bind),
+//     and the daemon creates that volume on the fly (daemon/volumes.go).
+func checkHostSockets(c *Container, p *policy.Policy) []Finding {
+	var out []Finding
+	for _, hc := range c.HostConfigs {
+		for i, b := range hc.Binds {
+			if src, ok := bindSource(b); ok {
+				out = appendSocketFinding(out, p, hc.Field(fmt.Sprintf("Binds[%d]", i)), b, src)
+			}
+		}
+		for i, m := range hc.Mounts {
+			field := hc.Field(fmt.Sprintf("Mounts[%d]", i))
+			switch m.Type {
+			case mount.TypeBind:
+				out = appendSocketFinding(out, p, field+".Source", m.Source, m.Source)
+			case mount.TypeVolume:
+				if m.VolumeOptions == nil || m.VolumeOptions.DriverConfig == nil {
+					continue
+				}
+				for _, k := range sortedKeys(m.VolumeOptions.DriverConfig.Options) {
+					// The local driver's keys are exact ("device"); match any
+					// case so a driver that folds case cannot hide one.
+					if strings.EqualFold(k, "device") {
+						v := m.VolumeOptions.DriverConfig.Options[k]
+						out = appendSocketFinding(out, p, field+".VolumeOptions.DriverConfig.Options."+k, v, v)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// bindSource returns the host source of a Binds entry the way the daemon's
+// linux parser splits it (strings.SplitN(raw, ":", 4)); only an absolute
+// source is a host path, anything else names a volume. An entry of two
+// parts whose second is a mode ("/data:ro") is an anonymous volume to the
+// daemon; treating its first part as a source can only deny more.
+func bindSource(raw string) (string, bool) {
+	parts := strings.SplitN(raw, ":", 4)
+	if len(parts) < 2 || !hostpath.IsAbs(parts[0]) {
+		return "", false
+	}
+	return parts[0], true
+}
+
+func appendSocketFinding(out []Finding, p *policy.Policy, field, value, source string) []Finding {
+	if !hostpath.IsAbs(source) {
+		return out
+	}
+	clean := hostpath.Clean(source)
+	if hostpath.ReachesAnyPath(clean) {
+		return append(out, Finding{
+			Rule:   policy.HostSockets,
+			Field:  field,
+			Value:  value,
+			Reason: fmt.Sprintf("host path %s reaches every host path, the Docker socket included, through /proc/<pid>/root", clean),
+			Fix:    buildFix,
+		})
+	}
+	for _, pat := range p.SocketPaths {
+		if rel := pat.Relate(clean); rel != hostpath.Unrelated {
+			return append(out, Finding{
+				Rule:   policy.HostSockets,
+				Field:  field,
+				Value:  value,
+				Reason: fmt.Sprintf("host path %s %s %s, and access to the Docker or containerd socket is root on the host", clean, rel, pat.Text),
+				Fix:    buildFix,
+			})
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,88 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+
+	"github.com/ci-authz/ci-authz/internal/policy"
+)
+
+func TestHostSockets(t *testing.T) {
+	binds := func(b ...string) *Container { return hc(container.HostConfig{Binds: b}) }
+	mounts := func(m ...mount.Mount) *Container { return hc(container.HostConfig{Mounts: m}) }
+	localBind := func(device string) mount.Mount {
+		return mount.Mount{Type: mount.TypeVolume, Target: "/x", VolumeOptions: &mount.VolumeOptions{
+			DriverConfig: &mount.Driver{Name: "local", Options: map[string]string{"type": "none", "o": "bind", "device": device}}}}
+	}
+	cases := []struct {
+		name string
+		c    *Container
+		want []string
+	}{
+		// allowed
+		{"no mounts", hc(container.HostConfig{}), nil},
+		{"data bind", binds("/srv/ci/cache:/cache"), nil},
+		{"named volume", binds("docker.sock:/var/run/docker.sock"), nil}, // relative: a volume name, not a host path
+		{"anonymous volume", binds("/var/run/docker.sock"), nil},         // one part: a container path
+		{"similar name", binds("/run/docker.socket:/s", "/var/running:/r", "/run/docker-data:/d"), nil},
+		{"tmpfs mount", mounts(mount.Mount{Type: mount.TypeTmpfs, Target: "/run"}), nil},
+		{"volume without options", mounts(mount.Mount{Type: mount.TypeVolume, Source: "cache", Target: "/c"}), nil},
+		{"local volume bind of data", mounts(localBind("/srv/data")), nil},
+		{"proc sys is not a magic link", binds("/proc/sys/kernel:/k:ro"), nil},
+		// denied
+		{"docker.sock", binds("/var/run/docker.sock:/var/run/docker.sock"), []string{"HostConfig.Binds[0]"}},
+		{"run docker.sock", binds("/run/docker.sock:/d.sock:ro"), []string{"HostConfig.Binds[0]"}},
+		{"unclean path", binds("//var/run/../run/./docker.sock:/d"), []string{"HostConfig.Binds[0]"}},
+		{"trailing slash", binds("/var/run/docker.sock/:/d"), []string{"HostConfig.Binds[0]"}},
+		{"dotdot from elsewhere", binds("/tmp/../var/run/docker.sock:/d"), []string{"HostConfig.Binds[0]"}},
+		{"parent /var/run", binds("/var/run:/h"), []string{"HostConfig.Binds[0]"}},
+		{"parent /run", binds("/run:/h"), []string{"HostConfig.Binds[0]"}},
+		{"parent /var", binds("/var:/h"), []string{"HostConfig.Binds[0]"}},
+		{"root", binds("/:/host"), []string{"HostConfig.Binds[0]"}},
+		{"containerd socket", binds("/run/containerd/containerd.sock:/c"), []string{"HostConfig.Binds[0]"}},
+		{"containerd dir", binds("/var/run/containerd:/c"), []string{"HostConfig.Binds[0]"}},
+		{"inside containerd dir", binds("/run/containerd/s/0123:/c"), []string{"HostConfig.Binds[0]"}},
+		{"dockerd exec-root containerd", binds("/var/run/docker/containerd/containerd.sock:/c"), []string{"HostConfig.Binds[0]"}},
+		{"rootless socket", binds("/run/user/1000/docker.sock:/d"), []string{"HostConfig.Binds[0]"}},
+		{"rootless dir", binds("/run/user/1000:/d"), []string{"HostConfig.Binds[0]"}},
+		{"proc root", binds("/proc/1/root/run/docker.sock:/d"), []string{"HostConfig.Binds[0]"}},
+		{"proc", binds("/proc:/hostproc"), []string{"HostConfig.Binds[0]"}},
+		{"proc self", binds("/proc/self/root:/r"), []string{"HostConfig.Binds[0]"}},
+		{"mode with propagation", binds("/run:/h:rshared"), []string{"HostConfig.Binds[0]"}},
+		{"four parts (daemon rejects)", binds("/run:/h:ro:x"), []string{"HostConfig.Binds[0]"}},
+		{"second of many", binds("/srv:/srv", "/var/run/docker.sock:/s"), []string{"HostConfig.Binds[1]"}},
+		{"mount bind", mounts(mount.Mount{Type: mount.TypeBind, Source: "/var/run/docker.sock", Target: "/s"}), []string{"HostConfig.Mounts[0].Source"}},
+		{"mount bind parent", mounts(mount.Mount{Type: mount.TypeBind, Source: "/var/run", Target: "/s"}), []string{"HostConfig.Mounts[0].Source"}},
+		{"inline local volume bind", mounts(localBind("/var/run")), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.device"}},
+		{"inline volume odd case key", mounts(mount.Mount{Type: mount.TypeVolume, VolumeOptions: &mount.VolumeOptions{
+			DriverConfig: &mount.Driver{Options: map[string]string{"Device": "/"}}}}), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.Device"}},
+		{"both binds and mounts", &Container{HostConfigs: []HostConfig{{Path: "HostConfig", HostConfig: &container.HostConfig{
+			Binds:  []string{"/run/docker.sock:/a"},
+			Mounts: []mount.Mount{{Type: mount.TypeBind, Source: "/", Target: "/b"}},
+		}}}}, []string{"HostConfig.Binds[0]", "HostConfig.Mounts[0].Source"}},
+		{"legacy top-level binds", &Container{HostConfigs: []HostConfig{{Path: "", HostConfig: &container.HostConfig{Binds: []string{"/:/h"}}}}}, []string{"Binds[0]"}},
+	}
+	for _, c := range cases {
+		wantFields(t, c.name, checkHostSockets, c.c, policy.Default(), c.want)
+	}
+}
+
+func TestHostSocketsMessage(t *testing.T) {
+	f := checkHostSockets(hc(container.HostConfig{Binds: []string{"/var/run:/h"}}), policy.Default())
+	if len(f) != 1 || !strings.Contains(f[0].Reason, "/run contains /run/docker.sock") || !strings.Contains(f[0].Fix, "BuildKit") {
+		t.Fatalf("message should say which protected path and what to do: %+v", f)
+	}
+}
+
+func TestHostSocketsCustomPaths(t *testing.T) {
+	p, err := policy.Parse([]byte("rules:\n  hostSockets:\n    paths: [/srv/agent/agent.sock]\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFields(t, "custom denied", checkHostSockets, hc(container.HostConfig{Binds: []string{"/srv/agent:/a"}}), p, []string{"HostConfig.Binds[0]"})
+	wantFields(t, "custom replaces default", checkHostSockets, hc(container.HostConfig{Binds: []string{"/run/containerd:/a"}}), p, nil)
+	wantFields(t, "proc always denied", checkHostSockets, hc(container.HostConfig{Binds: []string{"/proc/1/root:/a"}}), p, []string{"HostConfig.Binds[0]"})
+}
