@@ -1,0 +1,172 @@
+// Package plugin is the authorization handler: it routes each request the
+// daemon forwards, decodes its body as the daemon will, runs the checks and
+// applies the policy (actions, exceptions, mode).
+package plugin
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/docker/go-plugins-helpers/authorization"
+
+	"github.com/ci-authz/ci-authz/internal/checks"
+	"github.com/ci-authz/ci-authz/internal/policy"
+	"github.com/ci-authz/ci-authz/internal/route"
+)
+
+// Outcome is a finding with what the policy made of it.
+type Outcome struct {
+	checks.Finding
+	Action policy.Action // deny, audit or allow
+	Note   string        // why, when not the rule's own action
+}
+
+// Decision is the answer to one AuthZReq.
+type Decision struct {
+	Allow     bool
+	Msg       string
+	URI       string // version prefix and path, no query (it can carry secrets)
+	Container string
+	Image     string
+	Outcomes  []Outcome
+}
+
+// Decide judges one request under policy p. It never panics on input and
+// denies whatever it cannot read on an endpoint that can grant privilege.
+func Decide(p *policy.Policy, req *authorization.Request) Decision {
+	d := Decision{URI: uriForLog(req.RequestURI)}
+	findings := d.inspect(p, req)
+	user := ""
+	if req.UserAuthNMethod != "" { // the daemon sets both only for verified TLS clients
+		user = req.User
+	}
+	for _, f := range findings {
+		d.Outcomes = append(d.Outcomes, apply(p, user, f))
+	}
+	d.Allow = true
+	var denied []Outcome
+	for _, o := range d.Outcomes {
+		if o.Action == policy.Deny {
+			d.Allow = false
+			denied = append(denied, o)
+		}
+	}
+	if !d.Allow {
+		d.Msg = denyMessage(denied)
+	}
+	return d
+}
+
+// inspect routes and decodes the request and runs the checks.
+func (d *Decision) inspect(p *policy.Policy, req *authorization.Request) []checks.Finding {
+	if req.RequestMethod == "" && req.RequestURI == "" {
+		// go-plugins-helpers calls AuthZReq with a zero Request when it cannot
+		// decode what the daemon sent.
+		return malformed("request", "empty", "the plugin request is empty (it could not be decoded)")
+	}
+	ep, err := route.Identify(req.RequestMethod, req.RequestURI)
+	if err != nil {
+		return malformed("RequestUri", d.URI, err.Error())
+	}
+	if ep.Version != "" {
+		d.URI = "/v" + ep.Version + ep.Path
+	} else {
+		d.URI = ep.Path
+	}
+	var c *checks.Container
+	var berr *bodyError
+	switch ep.Kind {
+	case route.ContainerCreate:
+		d.Container = ep.Name()
+		var body []byte
+		if body, berr = jsonBody(req); berr == nil {
+			c, d.Image, berr = decodeCreate(body)
+		}
+	case route.ExecCreate:
+		var body []byte
+		if body, berr = jsonBody(req); berr == nil {
+			c, berr = decodeExec(body)
+		}
+	case route.ContainerStart:
+		// API < 1.24 lets start carry a HostConfig that the daemon applies
+		// (dockerd 20.10 postContainersStart), and a chunked or large body can
+		// be hidden from plugins. Modern clients never use such versions.
+		if route.VersionBefore(ep.Version, "1.24") {
+			return malformed("RequestUri", d.URI, "container start with API version "+ep.Version+
+				" can change the host configuration, which ci-authz cannot always see; use API version 1.24 or later")
+		}
+		return nil
+	default:
+		return nil
+	}
+	if berr != nil {
+		return malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
+	}
+	return checks.Run(c, p)
+}
+
+func malformed(field, value, reason string) []checks.Finding {
+	return []checks.Finding{{
+		Rule:   policy.MalformedRequest,
+		Field:  field,
+		Value:  value,
+		Reason: reason,
+		Fix:    "send a complete application/json body under 1 MiB, as the docker CLI does",
+	}}
+}
+
+// apply turns a finding into an outcome: the rule's action, then an
+// exception for the authenticated user, then the global audit mode.
+func apply(p *policy.Policy, user string, f checks.Finding) Outcome {
+	o := Outcome{Finding: f, Action: p.Action(f.Rule)}
+	if o.Action == policy.Allow {
+		return o // logged at debug level only: the policy says this is fine
+	}
+	if e, ok := p.ExemptionFor(user, f.Rule); ok {
+		o.Action, o.Note = policy.Allow, fmt.Sprintf("exception for user %q (%s line %d)", user, p.Source, e.Line)
+		return o
+	}
+	if o.Action == policy.Deny && p.Mode == policy.AuditOnly {
+		o.Action, o.Note = policy.Audit, "would deny (audit mode)"
+	}
+	return o
+}
+
+// maxMsgValue keeps deny messages short enough to read in a CI log.
+const maxMsgValue = 120
+
+// denyMessage is what the CI user reads after "authorization denied by
+// plugin ci-authz: ": the first denied finding in full, then how many more.
+func denyMessage(denied []Outcome) string {
+	f := denied[0]
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s] %s", f.Rule, f.Field)
+	if f.Value != "" {
+		b.WriteString("=" + truncate(f.Value, maxMsgValue))
+	}
+	fmt.Fprintf(&b, ": %s. Instead: %s.", f.Reason, f.Fix)
+	if len(denied) > 1 {
+		var more []string
+		for _, o := range denied[1:] {
+			more = append(more, fmt.Sprintf("[%s] %s", o.Rule, o.Field))
+		}
+		fmt.Fprintf(&b, " Also denied: %s.", strings.Join(more, ", "))
+	}
+	return b.String()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// uriForLog is the request target without its query string, which can carry
+// secrets (build args, registry credentials).
+func uriForLog(raw string) string {
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		raw = raw[:i]
+	}
+	return truncate(raw, 256)
+}

@@ -1,0 +1,118 @@
+package plugin
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"strconv"
+
+	"github.com/docker/go-plugins-helpers/authorization"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/ci-authz/ci-authz/internal/checks"
+)
+
+// MaxBody is the largest body ci-authz judges. Daemons before 29.3.1 forward
+// only bodies under 1 MiB and pass larger ones to the plugin as empty while
+// still acting on them (CVE-2026-34040); no legitimate create comes near.
+const MaxBody = 1<<20 - 1
+
+// createBody mirrors how daemons decode POST /containers/create. Current
+// daemons use container.CreateRequest {*Config, HostConfig, NetworkingConfig}.
+// Older ones (runconfig ContainerConfigWrapper, still in dockerd 20.10) also
+// embed a second *HostConfig, so HostConfig fields at the TOP level of the
+// body are read too and used when "HostConfig" is absent. Both are decoded
+// and both are judged: {"Image":"x","Privileged":true} must not pass.
+type createBody struct {
+	*container.Config
+	InnerHostConfig  *container.HostConfig     `json:"HostConfig,omitempty"`
+	NetworkingConfig *network.NetworkingConfig `json:"NetworkingConfig,omitempty"`
+	Cpuset           string                    `json:",omitempty"`
+	// The legacy top-level fields, promoted exactly as in the daemon's type.
+	*container.HostConfig
+}
+
+// bodyError is a request ci-authz cannot judge; it is denied as
+// malformedRequest.
+type bodyError struct {
+	field, value, reason string
+}
+
+func (e *bodyError) Error() string { return e.reason }
+
+// jsonBody returns the body of a request whose body can grant privilege,
+// or why it cannot be judged.
+func jsonBody(req *authorization.Request) ([]byte, *bodyError) {
+	body := req.RequestBody
+	if cl, ok := req.RequestHeaders["Content-Length"]; ok {
+		n, err := strconv.ParseInt(cl, 10, 64)
+		if err != nil || n < 0 {
+			return nil, &bodyError{"Content-Length", cl, "the Content-Length header is not a number"}
+		}
+		if n != int64(len(body)) {
+			return nil, &bodyError{"RequestBody", fmt.Sprintf("%d of %d bytes", len(body), n),
+				"the daemon forwarded only part of the body (it skips bodies of 1 MiB or more), so ci-authz cannot see what this request asks for"}
+		}
+	}
+	if len(body) == 0 {
+		return nil, &bodyError{"RequestBody", "empty",
+			"the body is missing, or the daemon did not forward it (chunked or 1 MiB or more on daemons before 29.3.1), so ci-authz cannot see what this request asks for"}
+	}
+	if len(body) > MaxBody {
+		return nil, &bodyError{"RequestBody", fmt.Sprintf("%d bytes", len(body)),
+			"the body is 1 MiB or more; older daemons hide such bodies from plugins, so ci-authz refuses them"}
+	}
+	// The daemon only forwards bodies whose Content-Type is application/json
+	// and rejects JSON endpoints called with any other type; a plugin-visible
+	// type that disagrees means duplicated headers, so refuse.
+	ct := req.RequestHeaders["Content-Type"]
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return nil, &bodyError{"Content-Type", ct, "the body must be sent as application/json"}
+	}
+	return body, nil
+}
+
+// decodeJSON decodes body into v with encoding/json, exactly as the daemon
+// does (case-insensitive keys with Unicode folding, last duplicate wins),
+// and refuses anything after the first JSON value.
+func decodeJSON(body []byte, v any, what string) *bodyError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return &bodyError{"RequestBody", "", fmt.Sprintf("the body is not a valid %s: %v", what, err)}
+	}
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return &bodyError{"RequestBody", "", fmt.Sprintf("the body has content after the %s JSON object", what)}
+	}
+	return nil
+}
+
+// decodeCreate turns a container create body into what the checks judge.
+func decodeCreate(body []byte) (*checks.Container, string, *bodyError) {
+	var b createBody
+	if err := decodeJSON(body, &b, "container create request"); err != nil {
+		return nil, "", err
+	}
+	if b.Config == nil {
+		// The daemon refuses this too ("config cannot be empty").
+		return nil, "", &bodyError{"RequestBody", "", "the body has no container configuration"}
+	}
+	c := &checks.Container{}
+	if b.InnerHostConfig != nil {
+		c.HostConfigs = append(c.HostConfigs, checks.HostConfig{Path: "HostConfig", HostConfig: b.InnerHostConfig})
+	}
+	if b.HostConfig != nil {
+		c.HostConfigs = append(c.HostConfigs, checks.HostConfig{Path: "", HostConfig: b.HostConfig})
+	}
+	return c, b.Image, nil
+}
+
+// decodeExec turns an exec create body into what the checks judge.
+func decodeExec(body []byte) (*checks.Container, *bodyError) {
+	var e container.ExecCreateRequest
+	if err := decodeJSON(body, &e, "exec create request"); err != nil {
+		return nil, err
+	}
+	return &checks.Container{Exec: &e}, nil
+}
