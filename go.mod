@@ -3,7 +3,9 @@ module github.com/ci-authz/ci-authz
 go 1.26.8
 
 require (
+	github.com/docker/go-connections v0.8.2
 	github.com/docker/go-plugins-helpers v0.0.0-20240701071450-45e2431495c8
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/sirupsen/logrus v1.10.2
 	go.yaml.in/yaml/v3 v3.0.6
 )
@@ -11,7 +13,6 @@ require (
 require (
 	github.com/Microsoft/go-winio v0.6.4 // indirect
 	github.com/coreos/go-systemd v0.0.0-20191104093116-d3cd4ed1dbcf // indirect
-	github.com/docker/go-connections v0.8.2 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )
 
