@@ -8,8 +8,8 @@ func TestNormalize(t *testing.T) {
 		{"sys_admin", "CAP_SYS_ADMIN"},
 		{"cap_sys_admin", "CAP_SYS_ADMIN"},
 		{"Cap_Sys_Admin", "CAP_SYS_ADMIN"},
-		{"ſys_admin", "CAP_SYS_ADMIN"},           // U+017F long s: ToUpper gives S
-		{"sys_admın", "CAP_SYS_ADMIN"},           // U+0131 dotless i: ToUpper gives I
+		{"ſys_admin", "CAP_SYS_ADMIN"},             // U+017F long s: ToUpper gives S
+		{"sys_admın", "CAP_SYS_ADMIN"},             // U+0131 dotless i: ToUpper gives I
 		{"dac_read_ſearch", "CAP_DAC_READ_SEARCH"}, // the daemon accepts it, so must we see it
 		{"all", "ALL"},
 		{"aLl", "ALL"},
