@@ -1,6 +1,6 @@
 module github.com/ci-authz/ci-authz
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/docker/go-connections v0.8.2
