@@ -373,7 +373,7 @@ func killStragglers(dir string) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(b, []byte(dir)) {
+		if err != nil || !bytes.Contains(b, []byte(dir+"/")) {
 			continue
 		}
 		logf("killing straggler pid %d: %s", pid, strings.ReplaceAll(string(b), "\x00", " "))

@@ -75,8 +75,8 @@ func TestCLIDenied(t *testing.T) {
 		{"privileged", []string{"--privileged"}, "privileged", []string{"HostConfig.Privileged=true", "BuildKit"}},
 		{"docker.sock -v", []string{"-v", "/var/run/docker.sock:/var/run/docker.sock"}, "hostSockets", []string{"HostConfig.Binds[0]=/var/run/docker.sock:/var/run/docker.sock"}},
 		{"docker.sock --mount", []string{"--mount", "type=bind,source=/var/run/docker.sock,target=/s"}, "hostSockets", []string{"HostConfig.Mounts[0].Source=/var/run/docker.sock"}},
-		{"/var/run", []string{"-v", "/var/run:/h"}, "hostSockets", []string{"/var/run:/h"}},
-		{"/", []string{"-v", "/:/h"}, "hostSockets", []string{"=/:/h"}},
+		{"var-run dir", []string{"-v", "/var/run:/h"}, "hostSockets", []string{"/var/run:/h"}},
+		{"host root", []string{"-v", "/:/h"}, "hostSockets", []string{"=/:/h"}},
 		{"SYS_ADMIN", []string{"--cap-add", "SYS_ADMIN"}, "capabilities", []string{"HostConfig.CapAdd[0]=", "SYS_ADMIN"}},
 		{"ALL", []string{"--cap-add", "ALL"}, "capabilities", []string{"HostConfig.CapAdd[0]=", "ALL"}},
 	}

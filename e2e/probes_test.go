@@ -177,3 +177,23 @@ func TestUnguardedEndpointsRecorded(t *testing.T) {
 		t.Logf("RECORD: %s %s: %s: HTTP %d %s", r.req.method, rq.target, verdict, r.status, strings.TrimSpace(r.body))
 	}
 }
+
+// dockerd 20.10 still applies a HostConfig sent with start for API < 1.24
+// (daemon/start.go setHostConfig): a harmless create, then a privileged
+// start, must be stopped at the start.
+func TestRawAPIOldVersionStart(t *testing.T) {
+	d, p := mustLegacy(t)
+	c := d.rawAPI()
+	name := uniq("oldstart")
+	if r := c.create(t, d.api+"/containers/create?name="+name, fmt.Sprintf(`{"Image":%q,"Cmd":["true"]}`, image)); r.status != http.StatusCreated {
+		t.Fatalf("plain create: %s", r)
+	}
+	defer c.remove(t, d.api, name)
+	for _, rq := range []rawReq{
+		{target: "/v1.23/containers/" + name + "/start", header: jsonHeader(), body: []byte(`{"Privileged":true,"Binds":["/run:/h"]}`)},
+		{target: "/v1.23/containers/" + name + "/start", header: jsonHeader(), body: []byte(`{"Privileged":true}`), chunked: true},
+		{target: "/v1.12/containers/" + name + "/start", header: jsonHeader(), body: []byte(`{"CapAdd":["SYS_ADMIN"]}`)},
+	} {
+		wantDeniedAPI(t, c.do(t, rq), p.name, "")
+	}
+}
