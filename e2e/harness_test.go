@@ -126,10 +126,12 @@ func runMain(m *testing.M) (code int) {
 		fmt.Fprintf(os.Stderr, "FAIL: e2e: %v\n", err)
 		return 1
 	}
+	sweepStale()
 	var err error
 	if work, err = os.MkdirTemp("/tmp", "cia-e2e-"); err != nil {
 		setupFailed("temp dir: %v", err)
 	}
+	_ = os.WriteFile(filepath.Join(work, "owner.pid"), []byte(runID), 0o644)
 	addCleanup(func() {
 		unmountUnder(work)
 		killStragglers(work)
@@ -158,6 +160,32 @@ func runMain(m *testing.M) (code int) {
 	code = m.Run()
 	logf("tests took %s", time.Since(start).Round(time.Millisecond))
 	return code
+}
+
+// sweepStale removes what an earlier run left behind when it was killed
+// before its cleanup could run (go test -timeout, SIGKILL): temp dirs whose
+// owner process is gone, with whatever still runs or is mounted from them,
+// and that run's legacy plugin sockets. Only this suite's names are touched.
+func sweepStale() {
+	dirs, _ := filepath.Glob("/tmp/cia-e2e-*")
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "owner.pid"))
+		if err != nil {
+			continue // not ours, or still being set up
+		}
+		owner := strings.TrimSpace(string(b))
+		if cmd, err := os.ReadFile("/proc/" + owner + "/cmdline"); err == nil && bytes.Contains(cmd, []byte(".test")) {
+			continue // its run is still going
+		}
+		logf("removing %s left by an earlier run (pid %s)", dir, owner)
+		killStragglers(dir)
+		unmountUnder(dir)
+		os.RemoveAll(dir)
+		socks, _ := filepath.Glob(filepath.Join(legacyPluginDir, "cia-e2e-"+owner+"-*.sock"))
+		for _, s := range socks {
+			os.Remove(s)
+		}
+	}
 }
 
 func findRepo() error {

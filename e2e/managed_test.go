@@ -75,8 +75,8 @@ func TestManagedPlugin(t *testing.T) {
 		before := d.reloads()
 		args := append([]string{"install", "--plugin-dir", pluginDir}, common...)
 		out, err := exec.Command(ciAuthz, args...).CombinedOutput()
-		t.Logf("ci-authz %s:\n%s", strings.Join(args, " "), out)
 		if err != nil {
+			t.Logf("ci-authz %s:\n%s", strings.Join(args, " "), out)
 			t.Errorf("ci-authz install failed: %v; continuing with plugin create/enable + daemon.json + SIGHUP by hand", err)
 		} else {
 			installed = true
@@ -196,8 +196,8 @@ func TestManagedPlugin(t *testing.T) {
 		before := d.reloads()
 		args := append([]string{"uninstall"}, common...)
 		out, err := exec.Command(ciAuthz, args...).CombinedOutput()
-		t.Logf("ci-authz %s:\n%s", strings.Join(args, " "), out)
 		if err != nil {
+			t.Logf("ci-authz %s:\n%s", strings.Join(args, " "), out)
 			t.Fatalf("ci-authz uninstall failed: %v", err)
 		}
 		if d.reloads() <= before {
