@@ -31,10 +31,10 @@ func runHostSetup(name string, args []string) int {
 	fs.StringVar(&o.Docker, "docker", "docker", "docker CLI")
 	fs.StringVar(&o.ExecRoot, "exec-root", hostsetup.DefaultExecRoot, "dockerd's --exec-root (where plugin sockets are)")
 	if name == "install" {
-		fs.StringVar(&o.PluginDir, "plugin-dir", hostsetup.DefaultPluginDir, "managed-plugin directory made by `make plugin` (config.json + rootfs); used if the plugin is not installed yet")
+		fs.StringVar(&o.PluginDir, "plugin-dir", hostsetup.DefaultPluginDir, "managed-plugin `dir`ectory made by 'make plugin' (config.json + rootfs); used if the plugin is not installed yet")
 	} else {
 		fs.StringVar(&o.PluginDir, "plugin-dir", hostsetup.DefaultPluginDir, "ignored (accepted so that install and uninstall take the same options)")
-		fs.BoolVar(&o.KeepPlugin, "keep-plugin", false, "disable the plugin but do not remove it (to change its settings with `docker plugin set`, then run install again)")
+		fs.BoolVar(&o.KeepPlugin, "keep-plugin", false, "disable the plugin but do not remove it (to change its settings with 'docker plugin set', then run install again)")
 	}
 	fs.Usage = func() {
 		out := fs.Output()

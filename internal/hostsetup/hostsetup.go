@@ -44,8 +44,8 @@ type Options struct {
 	Out io.Writer // progress and next steps
 
 	// Timeouts of the waits; zero means the default.
-	ProbeTimeout time.Duration // plugin answering (10 s)
-	InfoTimeout  time.Duration // daemon reloaded (10 s)
+	ProbeTimeout  time.Duration // plugin answering (10 s)
+	ReloadTimeout time.Duration // daemon reloaded (10 s)
 }
 
 func (o *Options) setDefaults() {
@@ -69,8 +69,8 @@ func (o *Options) setDefaults() {
 	if o.ProbeTimeout == 0 {
 		o.ProbeTimeout = 10 * time.Second
 	}
-	if o.InfoTimeout == 0 {
-		o.InfoTimeout = 10 * time.Second
+	if o.ReloadTimeout == 0 {
+		o.ReloadTimeout = 10 * time.Second
 	}
 }
 
@@ -159,6 +159,9 @@ func Install(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if err := o.checkOtherPlugins(ctx, cfg); err != nil {
+		return err
+	}
 	ref, err := d.findPlugin(ctx, o.Name)
 	if err != nil {
 		return fmt.Errorf("cannot list the daemon's plugins (is dockerd at %s up? pass --host): %w", o.Host, err)
@@ -170,7 +173,19 @@ func Install(ctx context.Context, o Options) error {
 	}
 
 	// 2. The policy directory: the plugin's mount source must exist or the
-	// plugin does not start. An existing policy is never touched.
+	// plugin does not start. An existing policy is never touched. An
+	// installed plugin may have been pointed elsewhere (docker plugin set
+	// NAME policy.source=DIR).
+	if ref != nil {
+		info, err := d.inspectPlugin(ctx, ref.ID)
+		if err != nil {
+			return err
+		}
+		if src := info.mountSource("policy"); src != "" && src != o.PolicyDir {
+			o.say("plugin %s reads its policy from %s (its policy.source setting)", ref.Name, src)
+			o.PolicyDir = src
+		}
+	}
 	if err := ensurePolicyDir(&o); err != nil {
 		return err
 	}
@@ -208,11 +223,15 @@ func Install(ctx context.Context, o Options) error {
 	if !info.Enabled {
 		return fmt.Errorf("plugin %s is not enabled after `docker plugin enable`; see the daemon log", o.Name)
 	}
-	sock, err := o.waitAnswering(ctx, info)
+	sock, err := o.waitAnswering(ctx, info, o.ProbeTimeout)
+	if err != nil {
+		return fmt.Errorf("%w\nci-authz is NOT added to the daemon configuration.", err)
+	}
+	o.say("plugin answers on %s and allows GET /_ping", sock)
+	v, err := o.newVerifier(ctx, sock, cfg.Plugins)
 	if err != nil {
 		return err
 	}
-	o.say("plugin answers on %s and allows GET /_ping", sock)
 
 	// 5. daemon.json, then the reload.
 	edit, err := AddAuthzPlugin(o.DaemonConfig, o.Name, time.Now())
@@ -228,38 +247,101 @@ func Install(ctx context.Context, o Options) error {
 	} else {
 		o.say("%s already lists %s in %s", edit.Path, o.Name, AuthzKey)
 	}
-	active, err := d.authzPlugins(ctx)
-	if err != nil {
+	confirmed := false
+	if st, _, err := v.state(ctx); err == nil && st == inUse && !edit.Changed {
+		o.say("dockerd already consults %s (it denied the probe `docker create --privileged %s`); no reload needed", o.Name, ProbeImage)
+		confirmed = true
+	} else if confirmed, err = o.reload(ctx, dm, edit, v, inUse); err != nil {
 		return err
 	}
-	if edit.Changed || !containsPlugin(active, o.Name) {
-		if err := o.reload(ctx, dm, edit, true); err != nil {
-			return err
-		}
-	} else {
-		o.say("dockerd already uses %s; no reload needed", o.Name)
-	}
 	o.say("")
+	if !confirmed {
+		o.say("%s", unconfirmed(&o, v, "consults"))
+		o.say("")
+	}
 	o.say("%s", installDone(&o))
 	return nil
 }
 
-// reload sends SIGHUP to dockerd and waits until `docker info` shows the
-// plugin listed (want) or not listed (!want). If dockerd dies, the daemon
-// configuration is put back so that the daemon can be started again.
-func (o *Options) reload(ctx context.Context, dm *daemon, edit *Edit, want bool) error {
-	d := o.docker()
+// verifier tells whether the daemon consults the plugin, by sending it the
+// probe container create (see probeDaemon).
+type verifier struct {
+	d       docker
+	names   []string // how the plugin can be named in the daemon's denial
+	canTell bool     // the plugin denies the probe, so the daemon's answer is conclusive
+	other   bool     // another authorization plugin is configured
+}
+
+// newVerifier asks the plugin on sock whether it denies the probe. Without a
+// denial (audit mode, or privileged containers allowed by the policy), the
+// daemon's answer to the probe is the same with and without the plugin.
+func (o *Options) newVerifier(ctx context.Context, sock string, configured []string) (*verifier, error) {
+	v := &verifier{d: o.docker(), names: spellings(o.Name, configured)}
+	for _, n := range configured {
+		v.other = v.other || !SamePlugin(n, o.Name)
+	}
+	if sock == "" {
+		return v, nil
+	}
+	deny, err := pluginDeniesProbe(ctx, sock)
+	if err != nil {
+		return nil, fmt.Errorf("asking the plugin on %s about the probe request: %w", sock, err)
+	}
+	v.canTell = deny
+	return v, nil
+}
+
+func (v *verifier) state(ctx context.Context) (usage, string, error) {
+	if !v.canTell {
+		return unknown, "", nil
+	}
+	st, msg, err := v.d.probeDaemon(ctx, v.names)
+	if err == nil && st == unknown && v.other {
+		// Another authorization plugin denied the probe before ours was
+		// asked; nothing can be concluded from the outside.
+		v.canTell = false
+	}
+	return st, msg, err
+}
+
+// spellings lists the names under which the daemon can know the plugin: the
+// one given and every equivalent one in daemon.json.
+func spellings(name string, configured []string) []string {
+	out := []string{name}
+	for _, n := range append(configured, strings.TrimSuffix(name, ":latest"), canonicalPlugin(name)) {
+		if !SamePlugin(n, name) {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			dup = dup || o == n
+		}
+		if !dup {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// reload sends SIGHUP to dockerd, makes sure it survives, and waits until
+// the probe shows the plugin consulted (want inUse) or not (notInUse). It
+// returns whether that could be confirmed (see verifier). If dockerd dies,
+// the daemon configuration is put back so that the daemon can be started
+// again.
+func (o *Options) reload(ctx context.Context, dm *daemon, edit *Edit, v *verifier, want usage) (bool, error) {
 	o.say("reloading dockerd (SIGHUP to pid %d)", dm.pid)
 	if err := syscall.Kill(dm.pid, syscall.SIGHUP); err != nil {
-		return fmt.Errorf("sending SIGHUP to dockerd (pid %d): %w", dm.pid, err)
+		return false, fmt.Errorf("sending SIGHUP to dockerd (pid %d): %w", dm.pid, err)
 	}
-	deadline := time.Now().Add(o.InfoTimeout)
-	var last []string
+	start := time.Now()
+	deadline := start.Add(o.ReloadTimeout)
+	var last usage
+	var lastMsg string
 	var lastErr error
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-time.After(300 * time.Millisecond):
 		}
 		if !alive(dm.pid) {
@@ -272,24 +354,53 @@ func (o *Options) reload(ctx context.Context, dm *daemon, edit *Edit, want bool)
 			} else if edit.Changed {
 				msg += fmt.Sprintf("; %s is restored to what it was, so docker can be started again (systemctl start docker)", edit.Path)
 			}
-			return errors.New(msg)
+			return false, errors.New(msg)
 		}
-		last, lastErr = d.authzPlugins(ctx)
-		if lastErr == nil && containsPlugin(last, o.Name) == want {
+		last, lastMsg, lastErr = v.state(ctx)
+		if lastErr == nil && last == want {
 			break
+		}
+		if !v.canTell && time.Since(start) > 2*time.Second {
+			// Nothing to wait for; dockerd handled the signal and lives.
+			// One probe anyway: in audit mode the plugin logs it.
+			v.d.probeDaemon(ctx, v.names)
+			if !alive(dm.pid) {
+				continue // reported above
+			}
+			o.say("dockerd reloaded and is running")
+			return false, nil
 		}
 		if time.Now().After(deadline) {
 			if lastErr != nil {
-				return fmt.Errorf("dockerd did not pick up %s within %s: %w", edit.Path, o.InfoTimeout, lastErr)
+				return false, fmt.Errorf("after the reload of dockerd (pid %d): %w", dm.pid, lastErr)
 			}
-			return fmt.Errorf("dockerd (pid %d) still runs but its authorization plugins are %q after the reload, not what %s says (%q); check the daemon log for \"unable to configure the Docker daemon\"", dm.pid, last, edit.Path, edit.Plugins)
+			verb := "still does not consult"
+			if want == notInUse {
+				verb = "still consults"
+			}
+			return false, fmt.Errorf("dockerd (pid %d) runs, but %s %s after the reload (the probe `docker create --privileged %s` got: %s); is %s the configuration file it reads? Check the daemon log for \"unable to configure the Docker daemon\"", dm.pid, verb, o.Name, ProbeImage, lastMsg, edit.Path)
 		}
 	}
 	if !alive(dm.pid) {
-		return fmt.Errorf("dockerd (pid %d) exited after the reload; check the daemon log", dm.pid)
+		return false, fmt.Errorf("dockerd (pid %d) exited after the reload; check the daemon log", dm.pid)
 	}
-	o.say("dockerd reloaded; its authorization plugins are now %q", last)
-	return nil
+	if want == inUse {
+		o.say("dockerd reloaded; verified: it denies `docker create --privileged` through %s", o.Name)
+	} else {
+		o.say("dockerd reloaded; verified: %s is no longer asked (the probe got \"No such image\")", o.Name)
+	}
+	return true, nil
+}
+
+// unconfirmed explains why the reload could not be checked from outside.
+func unconfirmed(o *Options, v *verifier, verb string) string {
+	why := "ci-authz would allow the probe `docker create --privileged` (audit mode, or the privileged rule is not deny)"
+	if v.other {
+		why = "another authorization plugin in the daemon configuration can answer the probe first, or " + why
+	}
+	return fmt.Sprintf(`NOTE: could not confirm from outside that dockerd now %s %s: %s.
+dockerd reloaded and runs. The plugin logs the probe it was just sent (image %s)
+to the daemon log when asked: journalctl -u docker | grep ci-authz-probe`, verb, o.Name, why, ProbeImage)
 }
 
 // pluginSockets lists where the socket of plugin info can be: daemons up to
@@ -312,9 +423,9 @@ func (o *Options) pluginSockets(info *pluginInfo) []string {
 
 // waitAnswering waits until the plugin's socket exists and the plugin
 // allows a harmless request.
-func (o *Options) waitAnswering(ctx context.Context, info *pluginInfo) (string, error) {
+func (o *Options) waitAnswering(ctx context.Context, info *pluginInfo, timeout time.Duration) (string, error) {
 	cands := o.pluginSockets(info)
-	deadline := time.Now().Add(o.ProbeTimeout)
+	deadline := time.Now().Add(timeout)
 	var lastErr error
 	for {
 		found := false
@@ -332,7 +443,7 @@ func (o *Options) waitAnswering(ctx context.Context, info *pluginInfo) (string, 
 			lastErr = fmt.Errorf("no socket at %s (if dockerd runs with --exec-root DIR, pass --exec-root DIR)", strings.Join(cands, " or "))
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("plugin %s (%.12s) is enabled but does not answer within %s: %v; it is NOT added to the daemon configuration. Its log is in the daemon log (journalctl -u docker | grep %.12s)", info.Name, info.ID, o.ProbeTimeout, lastErr, info.ID)
+			return "", fmt.Errorf("plugin %s (%.12s) is enabled but does not answer within %s: %v. Its log is in the daemon log (journalctl -u docker | grep %.12s)", info.Name, info.ID, timeout, lastErr, info.ID)
 		}
 		select {
 		case <-ctx.Done():
@@ -340,6 +451,57 @@ func (o *Options) waitAnswering(ctx context.Context, info *pluginInfo) (string, 
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// legacyPluginDirs are where dockerd discovers legacy plugins by name.
+var legacyPluginDirs = []string{"/run/docker/plugins", "/etc/docker/plugins", "/usr/lib/docker/plugins"}
+
+// checkOtherPlugins makes sure every other authorization plugin the daemon
+// configuration names can be found: on reload dockerd validates the whole
+// list and exits if one is missing or disabled, so ci-authz must not send
+// SIGHUP to a daemon whose configuration is already broken that way.
+func (o *Options) checkOtherPlugins(ctx context.Context, cfg *ConfigFile) error {
+	var others []string
+	for _, n := range cfg.Plugins {
+		if !SamePlugin(n, o.Name) {
+			others = append(others, n)
+		}
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	all, err := o.docker().listPlugins(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range others {
+		if p := lookup(all, n); p != nil {
+			if !p.Enabled {
+				return fmt.Errorf("%s also lists the authorization plugin %q, which is disabled; dockerd validates every listed plugin on reload and exits if one is disabled, so ci-authz will not reload it. Enable that plugin (docker plugin enable %s) or remove it from %s first", cfg.Path, n, p.Name, AuthzKey)
+			}
+			continue
+		}
+		if !legacyPluginExists(n) {
+			return fmt.Errorf("%s also lists the authorization plugin %q, which is neither an installed managed plugin nor a legacy plugin (no %s.sock or %s.spec/.json in %s); dockerd validates every listed plugin on reload and exits if one is missing, so ci-authz will not reload it. Start that plugin or remove it from %s first", cfg.Path, n, n, n, strings.Join(legacyPluginDirs, ", "), AuthzKey)
+		}
+	}
+	return nil
+}
+
+func legacyPluginExists(name string) bool {
+	if name == "" || strings.ContainsAny(name, "/\x00") {
+		return false
+	}
+	for _, dir := range legacyPluginDirs {
+		for _, ext := range []string{".sock", ".spec", ".json"} {
+			for _, p := range []string{filepath.Join(dir, name+ext), filepath.Join(dir, name, name+ext)} {
+				if _, err := os.Stat(p); err == nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func checkPluginDir(dir string) error {
@@ -378,10 +540,10 @@ func ensurePolicyDir(o *Options) error {
 }
 
 // Uninstall removes ci-authz in the safe order: out of daemon.json, daemon
-// reloaded and no longer using it, and only then the plugin disabled and
-// removed (disabling an authorization plugin the daemon still uses would
-// make its next reload or start fail). /etc/ci-authz is kept. Running it
-// when ci-authz is not installed changes nothing.
+// reloaded and no longer consulting it, and only then the plugin disabled
+// and removed (a daemon.json naming a plugin that is disabled or gone makes
+// dockerd exit on its next reload and fail to start). /etc/ci-authz is kept.
+// Running it when ci-authz is not installed changes nothing.
 func Uninstall(ctx context.Context, o Options) error {
 	o.setDefaults()
 	d := o.docker()
@@ -398,14 +560,40 @@ func Uninstall(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	active, err := d.authzPlugins(ctx)
+	ref, err := d.findPlugin(ctx, o.Name)
 	if err != nil {
-		return fmt.Errorf("cannot ask the daemon which authorization plugins it uses (is dockerd at %s up? pass --host): %w", o.Host, err)
+		return o.uninstallOffline(cfg, err)
 	}
-	inUse := containsPlugin(active, o.Name)
+	enabled := ref != nil && ref.Enabled
+
+	// The daemon can only consult an enabled plugin (disabling one removes
+	// it from the daemon's authorization chain).
+	v := &verifier{d: d, names: spellings(o.Name, cfg.Plugins)}
+	var info *pluginInfo
+	if ref != nil {
+		if info, err = d.inspectPlugin(ctx, ref.ID); err != nil {
+			return err
+		}
+		if src := info.mountSource("policy"); src != "" {
+			o.PolicyDir = src
+		}
+	}
+	if enabled {
+		sock, err := o.waitAnswering(ctx, info, 3*time.Second)
+		if err != nil {
+			o.say("warning: %v", err)
+			sock = ""
+		}
+		if v, err = o.newVerifier(ctx, sock, cfg.Plugins); err != nil {
+			return err
+		}
+	}
 	var dm *daemon
-	if cfg.Has(o.Name) || inUse {
+	if cfg.Has(o.Name) || enabled {
 		if dm, err = o.checkDaemon(); err != nil {
+			return err
+		}
+		if err := o.checkOtherPlugins(ctx, cfg); err != nil {
 			return err
 		}
 	}
@@ -420,17 +608,17 @@ func Uninstall(ctx context.Context, o Options) error {
 	} else {
 		o.say("%s does not list %s", edit.Path, o.Name)
 	}
-	if edit.Changed || inUse {
-		if err := o.reload(ctx, dm, edit, false); err != nil {
+	if dm != nil {
+		confirmed, err := o.reload(ctx, dm, edit, v, notInUse)
+		if err != nil {
 			return fmt.Errorf("%w\nThe plugin is left installed and enabled, so the daemon keeps working either way.", err)
+		}
+		if !confirmed && enabled {
+			o.say("%s", unconfirmed(&o, v, "no longer consults"))
 		}
 	}
 
 	// 2. Only now the plugin itself.
-	ref, err := d.findPlugin(ctx, o.Name)
-	if err != nil {
-		return err
-	}
 	if ref == nil {
 		o.say("plugin %s is not installed", o.Name)
 	} else {
@@ -452,6 +640,29 @@ func Uninstall(ctx context.Context, o Options) error {
 	o.say("kept %s (remove it yourself if you do not need the policy any more)", o.PolicyDir)
 	o.say("ci-authz is no longer authorizing requests to this daemon")
 	return nil
+}
+
+// uninstallOffline handles a daemon that does not answer. If it is not
+// running either, daemon.json is the only thing to fix, and it must be
+// fixed: dockerd refuses to start while it names a plugin that is disabled
+// or gone, which is how a host ends up here.
+func (o *Options) uninstallOffline(cfg *ConfigFile, cause error) error {
+	if _, perr := ResolvePid(o.Pid, o.Pidfile); perr == nil {
+		return fmt.Errorf("dockerd runs but does not answer at %s (pass --host?): %w", o.Host, cause)
+	}
+	if !cfg.Has(o.Name) {
+		return fmt.Errorf("dockerd is not running and %s does not list %s; nothing to do until it runs: %w", cfg.Path, o.Name, cause)
+	}
+	if err := checkWritableDir(filepath.Dir(cfg.Real), "daemon configuration "+cfg.Real); err != nil {
+		return err
+	}
+	edit, err := RemoveAuthzPlugin(o.DaemonConfig, o.Name, time.Now())
+	if err != nil {
+		return rootHint(err)
+	}
+	o.say("dockerd is not running (%v)", cause)
+	o.say("removed %s from %s in %s (backup: %s), so that dockerd can start", o.Name, AuthzKey, edit.Path, edit.Backup)
+	return fmt.Errorf("start docker (systemctl start docker), then run `ci-authz uninstall` again to remove the plugin, or `ci-authz install` to use it again")
 }
 
 func installDone(o *Options) string {
@@ -485,6 +696,8 @@ Check that it works (any small image will do):
   DOCKER run --rm busybox true
       -> runs as before
 Decisions are logged to the daemon log (journalctl -u docker), one JSON line each.
+(` + "`docker info`" + ` keeps listing the authorization plugins dockerd started with;
+it does not show a change made by a reload.)
 
 Policy: POLICY (without it, the built-in default;
 ` + "`SELF policy default`" + ` prints it). The plugin watches that directory, so an
@@ -495,7 +708,8 @@ Audit mode (log what would be denied, deny nothing):
     "mode: enforce" switches back the same way.
   - or the plugin setting CI_AUTHZ_MODE. Docker changes settings of disabled
     plugins only, and an authorization plugin must never be disabled while
-    dockerd uses it, so:
+    dockerd uses it (dockerd drops it from the chain at once, then exits on
+    its next reload and refuses to start while daemon.json names it), so:
       SELF uninstall --keep-plugin` + "FLAGS" + `   (daemon stops using it, plugin disabled)
       DOCKER plugin set NAME CI_AUTHZ_MODE=audit
       SELF install` + "FLAGS" + `                 (enables, checks and re-adds it)
