@@ -29,7 +29,6 @@ func runHostSetup(name string, args []string) int {
 	fs.StringVar(&o.Host, "host", "", "docker API host for the docker CLI (default $DOCKER_HOST, else "+hostsetup.DefaultHost+")")
 	fs.StringVar(&o.Name, "name", hostsetup.DefaultName, "plugin name")
 	fs.StringVar(&o.Docker, "docker", "docker", "docker CLI")
-	fs.StringVar(&o.ExecRoot, "exec-root", hostsetup.DefaultExecRoot, "dockerd's --exec-root (where plugin sockets are)")
 	if name == "install" {
 		fs.StringVar(&o.PluginDir, "plugin-dir", hostsetup.DefaultPluginDir, "managed-plugin `dir`ectory made by 'make plugin' (config.json + rootfs); used if the plugin is not installed yet")
 	} else {

@@ -25,7 +25,6 @@ const (
 	DefaultPluginDir    = "build/plugin"
 	DefaultName         = "ci-authz:latest"
 	DefaultPolicyDir    = "/etc/ci-authz"
-	DefaultExecRoot     = "/run/docker"
 )
 
 // Options says which daemon to set up and how to reach it.
@@ -38,7 +37,6 @@ type Options struct {
 	Name         string // plugin name
 	Docker       string // docker CLI
 	PolicyDir    string // host directory mounted into the plugin
-	ExecRoot     string // dockerd's --exec-root; plugin sockets are in EXEC-ROOT/plugins/ID/
 	KeepPlugin   bool   // uninstall: disable the plugin but keep it
 
 	Out io.Writer // progress and next steps
@@ -62,7 +60,6 @@ func (o *Options) setDefaults() {
 	def(&o.Name, DefaultName)
 	def(&o.Docker, "docker")
 	def(&o.PolicyDir, DefaultPolicyDir)
-	def(&o.ExecRoot, DefaultExecRoot)
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
@@ -403,22 +400,11 @@ dockerd reloaded and runs. The plugin logs the probe it was just sent (image %s)
 to the daemon log when asked: journalctl -u docker | grep ci-authz-probe`, verb, o.Name, why, ProbeImage)
 }
 
-// pluginSockets lists where the socket of plugin info can be: daemons up to
-// 20.10 keep plugin sockets in /run/docker/plugins, later ones in
-// EXEC-ROOT/plugins.
+// pluginSockets lists where the socket of plugin info is. On Linux dockerd
+// keeps plugin state in /run/docker/plugins/ID whatever its --exec-root
+// (getPluginExecRoot: socket paths must stay under 108 bytes).
 func (o *Options) pluginSockets(info *pluginInfo) []string {
-	var out []string
-	for _, root := range []string{filepath.Join(o.ExecRoot, "plugins"), "/run/docker/plugins", "/var/run/docker/plugins"} {
-		p := filepath.Join(root, info.ID, info.Config.Interface.Socket)
-		dup := false
-		for _, q := range out {
-			dup = dup || sameFile(p, q)
-		}
-		if !dup {
-			out = append(out, p)
-		}
-	}
-	return out
+	return []string{filepath.Join("/run/docker/plugins", info.ID, info.Config.Interface.Socket)}
 }
 
 // waitAnswering waits until the plugin's socket exists and the plugin
@@ -440,7 +426,7 @@ func (o *Options) waitAnswering(ctx context.Context, info *pluginInfo, timeout t
 			lastErr = fmt.Errorf("%s: %w", s, lastErr)
 		}
 		if !found {
-			lastErr = fmt.Errorf("no socket at %s (if dockerd runs with --exec-root DIR, pass --exec-root DIR)", strings.Join(cands, " or "))
+			lastErr = fmt.Errorf("no socket at %s", strings.Join(cands, " or "))
 		}
 		if time.Now().After(deadline) {
 			return "", fmt.Errorf("plugin %s (%.12s) is enabled but does not answer within %s: %v. Its log is in the daemon log (journalctl -u docker | grep %.12s)", info.Name, info.ID, timeout, lastErr, info.ID)
