@@ -245,11 +245,18 @@ func Install(ctx context.Context, o Options) error {
 		o.say("%s already lists %s in %s", edit.Path, o.Name, AuthzKey)
 	}
 	confirmed := false
-	if st, _, err := v.state(ctx); err == nil && st == inUse && !edit.Changed {
-		o.say("dockerd already consults %s (it denied the probe `docker create --privileged %s`); no reload needed", o.Name, ProbeImage)
-		confirmed = true
-	} else if confirmed, err = o.reload(ctx, dm, edit, v, inUse); err != nil {
-		return err
+	if !edit.Changed {
+		if st, _, err := v.state(ctx); err == nil && st == inUse {
+			o.say("dockerd already consults %s (it denied the probe `docker create --privileged %s`); no reload needed", o.Name, ProbeImage)
+			confirmed = true
+		}
+	}
+	if !confirmed {
+		// Also when daemon.json did not change: it may have been edited
+		// without a reload, and a reload of a valid configuration is harmless.
+		if confirmed, err = o.reload(ctx, dm, edit, v, inUse); err != nil {
+			return err
+		}
 	}
 	o.say("")
 	if !confirmed {
@@ -305,7 +312,8 @@ func (v *verifier) state(ctx context.Context) (usage, string, error) {
 // one given and every equivalent one in daemon.json.
 func spellings(name string, configured []string) []string {
 	out := []string{name}
-	for _, n := range append(configured, strings.TrimSuffix(name, ":latest"), canonicalPlugin(name)) {
+	cands := append(append([]string{}, configured...), strings.TrimSuffix(name, ":latest"), canonicalPlugin(name))
+	for _, n := range cands {
 		if !SamePlugin(n, name) {
 			continue
 		}
