@@ -73,7 +73,7 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request) []check
 	} else {
 		d.URI = ep.Path
 	}
-	var c *checks.Container
+	var c *checks.Request
 	var berr *bodyError
 	switch ep.Kind {
 	case route.ContainerCreate:
@@ -87,6 +87,13 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request) []check
 		if body, berr = jsonBody(req); berr == nil {
 			c, berr = decodeExec(body)
 		}
+	case route.VolumeCreate:
+		var body []byte
+		if body, berr = jsonBody(req); berr == nil {
+			c, berr = decodeVolume(body)
+		}
+	case route.DaemonAdmin:
+		c = &checks.Request{AdminAction: req.RequestMethod + " " + ep.Path, AdminFamily: ep.Family}
 	case route.ContainerStart:
 		// API < 1.24 lets start carry a HostConfig that the daemon applies
 		// (dockerd 20.10 postContainersStart), and a chunked or large body can

@@ -106,6 +106,20 @@ func TestDecideDefaultPolicy(t *testing.T) {
 		{"several denials", create(`{"Image":"x","HostConfig":{"Privileged":true,"CapAdd":["SYS_ADMIN"]}}`), "privileged",
 			[]string{"Also denied: [capabilities] HostConfig.CapAdd[0]"}},
 
+		{"volume create binding /run", jsonReq("POST", "/v1.41/volumes/create", `{"Name":"v","Driver":"local","DriverOpts":{"type":"none","o":"bind","device":"/run"}}`),
+			"hostSockets", []string{"DriverOpts.device=/run"}},
+		{"volume create with lowercase keys", jsonReq("POST", "/v1.41/volumes/create", `{"name":"v","driveropts":{"device":"/"}}`), "hostSockets", nil},
+		{"volume create empty body", jsonReq("POST", "/v1.41/volumes/create", ``), "malformedRequest", nil},
+		{"plain volume create", jsonReq("POST", "/v1.41/volumes/create", `{"Name":"cache"}`), "", nil},
+		{"plugin disable", jsonReq("POST", "/v1.41/plugins/ci-authz:latest/disable", ``), "daemonAdmin", []string{"endpoint=POST /plugins/ci-authz:latest/disable", "authorization off"}},
+		{"plugin disable encoded", jsonReq("POST", "/v1.41/plugins/ci-authz%3Alatest%2Fdisable", ``), "daemonAdmin", nil},
+		{"plugin remove", jsonReq("DELETE", "/v1.41/plugins/ci-authz:latest?force=1", ``), "daemonAdmin", nil},
+		{"plugin pull", jsonReq("POST", "/v1.41/plugins/pull?remote=evil/plugin", `[]`), "daemonAdmin", nil},
+		{"swarm init", jsonReq("POST", "/v1.41/swarm/init", `{"ListenAddr":"0.0.0.0:2377"}`), "daemonAdmin", []string{"swarm tasks"}},
+		{"swarm join", jsonReq("POST", "/swarm/join", `{}`), "daemonAdmin", nil},
+		{"service create", jsonReq("POST", "/v1.41/services/create", `{}`), "daemonAdmin", nil},
+		{"plugin list", &authorization.Request{RequestMethod: "GET", RequestURI: "/v1.41/plugins"}, "", nil},
+
 		// JSON decoding traps: the daemon's encoding/json semantics
 		{"lowercase keys", create(`{"image":"x","hostconfig":{"privileged":true}}`), "privileged", nil},
 		{"upper keys", create(`{"IMAGE":"x","HOSTCONFIG":{"PRIVILEGED":true}}`), "privileged", nil},

@@ -10,6 +10,7 @@ import (
 	"github.com/docker/go-plugins-helpers/authorization"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/volume"
 
 	"github.com/ci-authz/ci-authz/internal/checks"
 )
@@ -89,7 +90,7 @@ func decodeJSON(body []byte, v any, what string) *bodyError {
 }
 
 // decodeCreate turns a container create body into what the checks judge.
-func decodeCreate(body []byte) (*checks.Container, string, *bodyError) {
+func decodeCreate(body []byte) (*checks.Request, string, *bodyError) {
 	var b createBody
 	if err := decodeJSON(body, &b, "container create request"); err != nil {
 		return nil, "", err
@@ -98,7 +99,7 @@ func decodeCreate(body []byte) (*checks.Container, string, *bodyError) {
 		// The daemon refuses this too ("config cannot be empty").
 		return nil, "", &bodyError{"RequestBody", "", "the body has no container configuration"}
 	}
-	c := &checks.Container{}
+	c := &checks.Request{}
 	if b.InnerHostConfig != nil {
 		c.HostConfigs = append(c.HostConfigs, checks.HostConfig{Path: "HostConfig", HostConfig: b.InnerHostConfig})
 	}
@@ -109,10 +110,19 @@ func decodeCreate(body []byte) (*checks.Container, string, *bodyError) {
 }
 
 // decodeExec turns an exec create body into what the checks judge.
-func decodeExec(body []byte) (*checks.Container, *bodyError) {
+func decodeExec(body []byte) (*checks.Request, *bodyError) {
 	var e container.ExecCreateRequest
 	if err := decodeJSON(body, &e, "exec create request"); err != nil {
 		return nil, err
 	}
-	return &checks.Container{Exec: &e}, nil
+	return &checks.Request{Exec: &e}, nil
+}
+
+// decodeVolume turns a volume create body into what the checks judge.
+func decodeVolume(body []byte) (*checks.Request, *bodyError) {
+	var v volume.CreateRequest
+	if err := decodeJSON(body, &v, "volume create request"); err != nil {
+		return nil, err
+	}
+	return &checks.Request{Volume: &v}, nil
 }

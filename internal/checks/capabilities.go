@@ -12,7 +12,7 @@ import (
 // way the daemon reads them (capability.Normalize: Unicode-aware upper case,
 // CAP_ prefix, ALL). CapDrop cannot add anything (TweakCapabilities), so it
 // is not read.
-func checkCapabilities(c *Container, p *policy.Policy) []Finding {
+func checkCapabilities(c *Request, p *policy.Policy) []Finding {
 	var out []Finding
 	for _, hc := range c.HostConfigs {
 		for i, raw := range hc.CapAdd {

@@ -10,10 +10,10 @@ import (
 )
 
 func TestCapabilities(t *testing.T) {
-	caps := func(c ...string) *Container { return hc(container.HostConfig{CapAdd: c}) }
+	caps := func(c ...string) *Request { return hc(container.HostConfig{CapAdd: c}) }
 	cases := []struct {
 		name string
-		c    *Container
+		c    *Request
 		want []string
 	}{
 		{"none", caps(), nil},
@@ -31,7 +31,7 @@ func TestCapabilities(t *testing.T) {
 		{"unicode in allowed-looking name", caps("ſetuid"), nil}, // the daemon grants CAP_SETUID: a default, so allowed
 		{"unknown", caps("NOT_A_CAP"), []string{"HostConfig.CapAdd[0]"}},
 		{"second entry", caps("CHOWN", "NET_ADMIN"), []string{"HostConfig.CapAdd[1]"}},
-		{"legacy top-level", &Container{HostConfigs: []HostConfig{{HostConfig: &container.HostConfig{CapAdd: []string{"SYS_PTRACE"}}}}}, []string{"CapAdd[0]"}},
+		{"legacy top-level", &Request{HostConfigs: []HostConfig{{HostConfig: &container.HostConfig{CapAdd: []string{"SYS_PTRACE"}}}}}, []string{"CapAdd[0]"}},
 	}
 	for _, c := range cases {
 		wantFields(t, c.name, checkCapabilities, c.c, policy.Default(), c.want)

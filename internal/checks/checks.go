@@ -1,16 +1,17 @@
 // Package checks holds the policy checks, one file per rule. A check reads
-// a decoded request (Container) and reports Findings; what a finding leads
+// a decoded request (Request) and reports Findings; what a finding leads
 // to (deny, audit, allow) is the policy's business, not the check's.
 package checks
 
 import (
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/volume"
 
 	"github.com/ci-authz/ci-authz/internal/policy"
 )
 
-// Container is what one request asks the daemon to apply.
-type Container struct {
+// Request is what one request asks the daemon to do, in the shape the checks judge.
+type Request struct {
 	// HostConfigs are every host configuration the daemon may apply, each with
 	// the JSON path it came from. A create body has "HostConfig" and, for
 	// daemons that still read the legacy top-level fields, "" (see
@@ -18,6 +19,13 @@ type Container struct {
 	HostConfigs []HostConfig
 	// Exec is set for exec create.
 	Exec *container.ExecCreateRequest
+	// Volume is set for volume create.
+	Volume *volume.CreateRequest
+	// AdminAction is set, to e.g. "POST /plugins/ci-authz/disable", for
+	// requests that change the daemon itself (route.DaemonAdmin).
+	AdminAction string
+	// AdminFamily is "plugins", "swarm", "nodes" or "services".
+	AdminFamily string
 }
 
 // HostConfig is a host configuration and where in the request it came from.
@@ -47,7 +55,7 @@ type Finding struct {
 // Check is one rule's check.
 type Check struct {
 	Rule policy.RuleName
-	Run  func(c *Container, p *policy.Policy) []Finding
+	Run  func(c *Request, p *policy.Policy) []Finding
 }
 
 // All is every check, in the order their findings are reported.
@@ -55,10 +63,11 @@ var All = []Check{
 	{policy.Privileged, checkPrivileged},
 	{policy.HostSockets, checkHostSockets},
 	{policy.Capabilities, checkCapabilities},
+	{policy.DaemonAdmin, checkDaemonAdmin},
 }
 
 // Run runs every check on c.
-func Run(c *Container, p *policy.Policy) []Finding {
+func Run(c *Request, p *policy.Policy) []Finding {
 	var out []Finding
 	for _, ch := range All {
 		out = append(out, ch.Run(c, p)...)

@@ -9,12 +9,12 @@ import (
 )
 
 // hc wraps a HostConfig as the create body's "HostConfig".
-func hc(h container.HostConfig) *Container {
-	return &Container{HostConfigs: []HostConfig{{Path: "HostConfig", HostConfig: &h}}}
+func hc(h container.HostConfig) *Request {
+	return &Request{HostConfigs: []HostConfig{{Path: "HostConfig", HostConfig: &h}}}
 }
 
 // wantFields runs a check and compares the fields of its findings.
-func wantFields(t *testing.T, name string, run func(*Container, *policy.Policy) []Finding, c *Container, p *policy.Policy, want []string) {
+func wantFields(t *testing.T, name string, run func(*Request, *policy.Policy) []Finding, c *Request, p *policy.Policy, want []string) {
 	t.Helper()
 	got := run(c, p)
 	if len(got) != len(want) {

@@ -18,9 +18,14 @@ import (
 //   - HostConfig.Mounts type "bind": Source;
 //   - HostConfig.Mounts type "volume" with inline DriverConfig options: the
 //     local driver mounts Options["device"] (o=bind makes it a host bind),
-//     and the daemon creates that volume on the fly (daemon/volumes.go).
-func checkHostSockets(c *Container, p *policy.Policy) []Finding {
+//     and the daemon creates that volume on the fly (daemon/volumes.go);
+//   - POST /volumes/create with the same DriverOpts, for a volume that a
+//     later create mounts by name, where its options are invisible.
+func checkHostSockets(c *Request, p *policy.Policy) []Finding {
 	var out []Finding
+	if c.Volume != nil {
+		out = appendDeviceFindings(out, p, "DriverOpts", c.Volume.DriverOpts)
+	}
 	for _, hc := range c.HostConfigs {
 		for i, b := range hc.Binds {
 			if src, ok := bindSource(b); ok {
@@ -36,14 +41,7 @@ func checkHostSockets(c *Container, p *policy.Policy) []Finding {
 				if m.VolumeOptions == nil || m.VolumeOptions.DriverConfig == nil {
 					continue
 				}
-				for _, k := range sortedKeys(m.VolumeOptions.DriverConfig.Options) {
-					// The local driver's keys are exact ("device"); match any
-					// case so a driver that folds case cannot hide one.
-					if strings.EqualFold(k, "device") {
-						v := m.VolumeOptions.DriverConfig.Options[k]
-						out = appendSocketFinding(out, p, field+".VolumeOptions.DriverConfig.Options."+k, v, v)
-					}
-				}
+				out = appendDeviceFindings(out, p, field+".VolumeOptions.DriverConfig.Options", m.VolumeOptions.DriverConfig.Options)
 			}
 		}
 	}
@@ -86,6 +84,19 @@ func appendSocketFinding(out []Finding, p *policy.Policy, field, value, source s
 				Reason: fmt.Sprintf("host path %s %s %s, and access to the Docker or containerd socket is root on the host", clean, rel, pat.Text),
 				Fix:    buildFix,
 			})
+		}
+	}
+	return out
+}
+
+// appendDeviceFindings judges the "device" option of volume driver options:
+// the local driver mounts it (mount(device, path, type, o); with o=bind it
+// is a host bind). The local driver's keys are exact; any case is matched
+// so that a driver that folds case cannot hide one.
+func appendDeviceFindings(out []Finding, p *policy.Policy, field string, opts map[string]string) []Finding {
+	for _, k := range sortedKeys(opts) {
+		if strings.EqualFold(k, "device") {
+			out = appendSocketFinding(out, p, field+"."+k, opts[k], opts[k])
 		}
 	}
 	return out

@@ -6,20 +6,21 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/volume"
 
 	"github.com/ci-authz/ci-authz/internal/policy"
 )
 
 func TestHostSockets(t *testing.T) {
-	binds := func(b ...string) *Container { return hc(container.HostConfig{Binds: b}) }
-	mounts := func(m ...mount.Mount) *Container { return hc(container.HostConfig{Mounts: m}) }
+	binds := func(b ...string) *Request { return hc(container.HostConfig{Binds: b}) }
+	mounts := func(m ...mount.Mount) *Request { return hc(container.HostConfig{Mounts: m}) }
 	localBind := func(device string) mount.Mount {
 		return mount.Mount{Type: mount.TypeVolume, Target: "/x", VolumeOptions: &mount.VolumeOptions{
 			DriverConfig: &mount.Driver{Name: "local", Options: map[string]string{"type": "none", "o": "bind", "device": device}}}}
 	}
 	cases := []struct {
 		name string
-		c    *Container
+		c    *Request
 		want []string
 	}{
 		// allowed
@@ -32,6 +33,9 @@ func TestHostSockets(t *testing.T) {
 		{"volume without options", mounts(mount.Mount{Type: mount.TypeVolume, Source: "cache", Target: "/c"}), nil},
 		{"local volume bind of data", mounts(localBind("/srv/data")), nil},
 		{"proc sys is not a magic link", binds("/proc/sys/kernel:/k:ro"), nil},
+		{"volume create of data", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "none", "o": "bind", "device": "/srv/data"}}}, nil},
+		{"volume create tmpfs", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "tmpfs", "device": "tmpfs", "o": "size=100m"}}}, nil},
+		{"plain volume create", &Request{Volume: &volume.CreateRequest{Name: "cache"}}, nil},
 		// denied
 		{"docker.sock", binds("/var/run/docker.sock:/var/run/docker.sock"), []string{"HostConfig.Binds[0]"}},
 		{"run docker.sock", binds("/run/docker.sock:/d.sock:ro"), []string{"HostConfig.Binds[0]"}},
@@ -59,11 +63,15 @@ func TestHostSockets(t *testing.T) {
 		{"inline local volume bind", mounts(localBind("/var/run")), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.device"}},
 		{"inline volume odd case key", mounts(mount.Mount{Type: mount.TypeVolume, VolumeOptions: &mount.VolumeOptions{
 			DriverConfig: &mount.Driver{Options: map[string]string{"Device": "/"}}}}), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.Device"}},
-		{"both binds and mounts", &Container{HostConfigs: []HostConfig{{Path: "HostConfig", HostConfig: &container.HostConfig{
+		{"both binds and mounts", &Request{HostConfigs: []HostConfig{{Path: "HostConfig", HostConfig: &container.HostConfig{
 			Binds:  []string{"/run/docker.sock:/a"},
 			Mounts: []mount.Mount{{Type: mount.TypeBind, Source: "/", Target: "/b"}},
 		}}}}, []string{"HostConfig.Binds[0]", "HostConfig.Mounts[0].Source"}},
-		{"legacy top-level binds", &Container{HostConfigs: []HostConfig{{Path: "", HostConfig: &container.HostConfig{Binds: []string{"/:/h"}}}}}, []string{"Binds[0]"}},
+		{"volume create binding /run", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "none", "o": "bind", "device": "/run"}}},
+			[]string{"DriverOpts.device"}},
+		{"volume create with default driver", &Request{Volume: &volume.CreateRequest{DriverOpts: map[string]string{"o": "bind", "device": "/var/run/docker.sock"}}},
+			[]string{"DriverOpts.device"}},
+		{"legacy top-level binds", &Request{HostConfigs: []HostConfig{{Path: "", HostConfig: &container.HostConfig{Binds: []string{"/:/h"}}}}}, []string{"Binds[0]"}},
 	}
 	for _, c := range cases {
 		wantFields(t, c.name, checkHostSockets, c.c, policy.Default(), c.want)

@@ -7,7 +7,7 @@ import "github.com/ci-authz/ci-authz/internal/policy"
 // seccomp, AppArmor or masked paths (daemon TweakCapabilities,
 // oci_linux.go); a privileged exec gets every capability
 // (daemon/exec_linux.go) even in an unprivileged container.
-func checkPrivileged(c *Container, _ *policy.Policy) []Finding {
+func checkPrivileged(c *Request, _ *policy.Policy) []Finding {
 	var out []Finding
 	for _, hc := range c.HostConfigs {
 		if hc.Privileged {

@@ -177,8 +177,9 @@ func (w *walker) rules(n *yaml.Node, p *Policy) {
 	w.mapping(n, "rules", ruleNames(), func(key string, v *yaml.Node) {
 		field := "rules." + key
 		switch RuleName(key) {
-		case Privileged:
-			w.mapping(v, field, []string{"action"}, func(k string, v *yaml.Node) { w.action(v, field, Privileged, p) })
+		case Privileged, DaemonAdmin:
+			r := RuleName(key)
+			w.mapping(v, field, []string{"action"}, func(k string, v *yaml.Node) { w.action(v, field, r, p) })
 		case HostSockets:
 			w.mapping(v, field, []string{"action", "paths"}, func(k string, v *yaml.Node) {
 				if k == "action" {

@@ -46,6 +46,7 @@ const (
 	Privileged   RuleName = "privileged"
 	HostSockets  RuleName = "hostSockets"
 	Capabilities RuleName = "capabilities"
+	DaemonAdmin  RuleName = "daemonAdmin"
 	// MalformedRequest is not configurable: a request on an endpoint that can
 	// grant privilege whose body ci-authz cannot read is always denied
 	// (logged only, in audit mode).
@@ -53,7 +54,7 @@ const (
 )
 
 // ConfigurableRules are the rules a policy file can set, in file order.
-var ConfigurableRules = []RuleName{Privileged, HostSockets, Capabilities}
+var ConfigurableRules = []RuleName{Privileged, HostSockets, Capabilities, DaemonAdmin}
 
 // Policy is a loaded, validated policy.
 type Policy struct {

@@ -50,6 +50,19 @@ func TestParseOverridesKeepDefaults(t *testing.T) {
 	}
 }
 
+func TestParseDaemonAdmin(t *testing.T) {
+	p, err := Parse([]byte("rules:\n  daemonAdmin: {action: audit}\nexceptions:\n  - users: [ops]\n    rules: [daemonAdmin]\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Action(DaemonAdmin) != Audit || p.Action(Privileged) != Deny {
+		t.Errorf("daemonAdmin %q privileged %q", p.Action(DaemonAdmin), p.Action(Privileged))
+	}
+	if _, ok := p.ExemptionFor("ops", DaemonAdmin); !ok {
+		t.Error("ops is exempt from daemonAdmin")
+	}
+}
+
 func TestParseFull(t *testing.T) {
 	src := `
 mode: enforce

@@ -23,6 +23,13 @@ const (
 	ContainerStart
 	// ExecCreate is POST /containers/{name}/exec.
 	ExecCreate
+	// VolumeCreate is POST /volumes/create.
+	VolumeCreate
+	// DaemonAdmin is a request that changes the daemon itself: plugin
+	// install/enable/disable/set/upgrade/push/remove, swarm init/join/
+	// update/unlock, node update, service create/update. Endpoint.Family
+	// says which.
+	DaemonAdmin
 )
 
 func (k Kind) String() string {
@@ -33,6 +40,10 @@ func (k Kind) String() string {
 		return "container start"
 	case ExecCreate:
 		return "exec create"
+	case VolumeCreate:
+		return "volume create"
+	case DaemonAdmin:
+		return "daemon administration"
 	}
 	return "other"
 }
@@ -46,6 +57,8 @@ type Endpoint struct {
 	Path string
 	// Query holds the parsed query string.
 	Query url.Values
+	// Family is, for DaemonAdmin, "plugins", "swarm", "nodes" or "services".
+	Family string
 }
 
 // Name is the container name (?name=) of a create, as the daemon reads it
@@ -61,6 +74,20 @@ var (
 	startPath = regexp.MustCompile(`^/containers/(.*)/start$`)
 	execPath  = regexp.MustCompile(`^/containers/(.*)/exec$`)
 )
+
+// adminRoutes are the daemon's routes (daemon/server/router/{plugin,swarm})
+// that change the daemon itself; {name:.*} spans slashes as in mux.
+var adminRoutes = []struct {
+	method, family string
+	path           *regexp.Regexp
+}{
+	{"POST", "plugins", regexp.MustCompile(`^/plugins/(pull|create)$`)},
+	{"POST", "plugins", regexp.MustCompile(`^/plugins/.*/(enable|disable|set|upgrade|push)$`)},
+	{"DELETE", "plugins", regexp.MustCompile(`^/plugins/.*$`)},
+	{"POST", "swarm", regexp.MustCompile(`^/swarm/(init|join|update|unlock)$`)},
+	{"POST", "nodes", regexp.MustCompile(`^/nodes/.*/update$`)},
+	{"POST", "services", regexp.MustCompile(`^/services/(create|.*/update)$`)},
+}
 
 // Identify routes a request. requestURI is the raw request-target the client
 // sent (RequestURI in the plugin request): origin- or absolute-form, not
@@ -95,6 +122,13 @@ func Identify(method, requestURI string) (Endpoint, error) {
 			ep.Kind = ContainerStart
 		case execPath.MatchString(ep.Path):
 			ep.Kind = ExecCreate
+		case ep.Path == "/volumes/create":
+			ep.Kind = VolumeCreate
+		}
+	}
+	for _, r := range adminRoutes {
+		if ep.Kind == Other && method == r.method && r.path.MatchString(ep.Path) {
+			ep.Kind, ep.Family = DaemonAdmin, r.family
 		}
 	}
 	if qerr != nil && ep.Kind != Other {

@@ -34,6 +34,27 @@ func TestIdentify(t *testing.T) {
 		{"POST", "/v1.47/containers/create%3Fname=x", Other, "1.47", false},
 		{"POST", "containers/create", Other, "", true},
 		{"POST", "/v1.47/containers/create#frag", Other, "1.47", false}, // ParseRequestURI keeps "#frag" in the path: no route
+		{"POST", "/v1.41/volumes/create", VolumeCreate, "1.41", false},
+		{"POST", "/v1.41/plugins/ci-authz:latest/disable", DaemonAdmin, "1.41", false},
+		{"POST", "/plugins/some/org/plugin:1/enable", DaemonAdmin, "", false},
+		{"POST", "/v1.41/plugins/pull?remote=x", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/plugins/create?name=x", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/plugins/x/set", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/plugins/x/upgrade", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/plugins/x/push", DaemonAdmin, "1.41", false},
+		{"DELETE", "/v1.41/plugins/ci-authz:latest", DaemonAdmin, "1.41", false},
+		{"GET", "/v1.41/plugins", Other, "1.41", false},
+		{"GET", "/v1.41/plugins/x/json", Other, "1.41", false},
+		{"POST", "/v1.41/swarm/init", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/swarm/join", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/swarm/update?version=1", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/swarm/unlock", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/swarm/leave", Other, "1.41", false},
+		{"POST", "/v1.41/nodes/abc/update", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/services/create", DaemonAdmin, "1.41", false},
+		{"POST", "/v1.41/services/abc/update", DaemonAdmin, "1.41", false},
+		{"GET", "/v1.41/services", Other, "1.41", false},
+		{"POST", "/v1.41/plugins%2Fx%2Fdisable", DaemonAdmin, "1.41", false},
 	}
 	for _, c := range cases {
 		ep, err := Identify(c.method, c.uri)
