@@ -21,8 +21,8 @@
 #   docker plugin install --disable --grant-all-permissions registry.example.com/ci-authz:1.0
 #   ci-authz install --name registry.example.com/ci-authz:1.0
 #
-# (the plugin declares no extra capabilities; the only "permission" is the
-# read-only mount of /etc/ci-authz.)
+# (the plugin declares no extra capabilities; its "permissions" are the
+# read-only mounts of /etc/ci-authz and of the host root at /host.)
 
 FROM golang:1.26 AS build
 WORKDIR /src
@@ -31,9 +31,9 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/rootfs/ci-authz ./cmd/ci-authz \
- && mkdir -p /out/rootfs/run/docker/plugins /out/rootfs/etc/ci-authz /out/rootfs/tmp \
+ && mkdir -p /out/rootfs/run/docker/plugins /out/rootfs/etc/ci-authz /out/rootfs/host /out/rootfs/tmp \
  && chmod 1777 /out/rootfs/tmp
 
 FROM scratch
 COPY --from=build /out/rootfs/ /
-ENTRYPOINT ["/ci-authz", "serve", "--socket", "/run/docker/plugins/ci-authz.sock"]
+ENTRYPOINT ["/ci-authz", "serve", "--socket", "/run/docker/plugins/ci-authz.sock", "--host-root", "/host"]

@@ -10,6 +10,7 @@ import (
 	"github.com/docker/go-plugins-helpers/authorization"
 
 	"github.com/ci-authz/ci-authz/internal/checks"
+	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
 	"github.com/ci-authz/ci-authz/internal/route"
 )
@@ -31,11 +32,25 @@ type Decision struct {
 	Outcomes  []Outcome
 }
 
-// Decide judges one request under policy p. It never panics on input and
-// denies whatever it cannot read on an endpoint that can grant privilege.
+// Options describe the host ci-authz runs on.
+type Options struct {
+	// HostRoot is where the host's root filesystem is visible ("/" for the
+	// legacy plugin); bind sources are followed through symlinks inside it.
+	// Empty: bind sources are judged as written only.
+	HostRoot string
+}
+
+// Decide judges one request under policy p, judging host paths as written.
 func Decide(p *policy.Policy, req *authorization.Request) Decision {
+	return DecideWith(p, req, Options{})
+}
+
+// DecideWith judges one request under policy p on the host opts describe.
+// It never panics on input and denies whatever it cannot read on an
+// endpoint that can grant privilege.
+func DecideWith(p *policy.Policy, req *authorization.Request, opts Options) Decision {
 	d := Decision{URI: uriForLog(req.RequestURI)}
-	findings := d.inspect(p, req)
+	findings := d.inspect(p, req, opts)
 	user := ""
 	if req.UserAuthNMethod != "" { // the daemon sets both only for verified TLS clients
 		user = req.User
@@ -58,7 +73,7 @@ func Decide(p *policy.Policy, req *authorization.Request) Decision {
 }
 
 // inspect routes and decodes the request and runs the checks.
-func (d *Decision) inspect(p *policy.Policy, req *authorization.Request) []checks.Finding {
+func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Options) []checks.Finding {
 	if req.RequestMethod == "" && req.RequestURI == "" {
 		// go-plugins-helpers calls AuthZReq with a zero Request when it cannot
 		// decode what the daemon sent.
@@ -109,6 +124,7 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request) []check
 	if berr != nil {
 		return malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
 	}
+	c.HostPaths = hostpath.Resolver{Root: opts.HostRoot}
 	return checks.Run(c, p)
 }
 

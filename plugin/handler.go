@@ -15,11 +15,13 @@ import (
 type Handler struct {
 	policy atomic.Pointer[policy.Policy]
 	log    *logrus.Logger
+	opts   Options
 }
 
-// NewHandler returns a handler enforcing p and logging to log.
-func NewHandler(p *policy.Policy, log *logrus.Logger) *Handler {
-	h := &Handler{log: log}
+// NewHandler returns a handler enforcing p on the host opts describe and
+// logging to log.
+func NewHandler(p *policy.Policy, log *logrus.Logger, opts Options) *Handler {
+	h := &Handler{log: log, opts: opts}
 	h.policy.Store(p)
 	return h
 }
@@ -32,7 +34,7 @@ func (h *Handler) Policy() *policy.Policy { return h.policy.Load() }
 
 // AuthZReq decides a request before the daemon acts on it.
 func (h *Handler) AuthZReq(req authorization.Request) authorization.Response {
-	d := Decide(h.policy.Load(), &req)
+	d := DecideWith(h.policy.Load(), &req, h.opts)
 	h.logDecision(&req, d)
 	// Err stays empty: a non-empty Err makes the helper answer HTTP 500,
 	// which the daemon reports as a plugin failure instead of our message.

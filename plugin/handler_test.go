@@ -27,7 +27,7 @@ func servePlugin(t *testing.T, p *policy.Policy) (*http.Client, *Handler, *bytes
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(p, log)
+	h := NewHandler(p, log, Options{})
 	sock := filepath.Join(t.TempDir(), "authz.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {
@@ -141,7 +141,7 @@ func TestHandlerSwapsPolicy(t *testing.T) {
 func TestDebugLogsEveryDecision(t *testing.T) {
 	var logs bytes.Buffer
 	log, _ := audit.New(&logs, "json", "debug")
-	h := NewHandler(policy.Default(), log)
+	h := NewHandler(policy.Default(), log, Options{})
 	h.AuthZReq(authorization.Request{RequestMethod: "GET", RequestURI: "/_ping"})
 	if !strings.Contains(logs.String(), `"decision":"allow"`) || !strings.Contains(logs.String(), `"level":"debug"`) {
 		t.Fatalf("debug level logs plain allows: %s", logs.String())

@@ -10,6 +10,7 @@
 #   OUTDIR/rootfs/run/docker/plugins   where the daemon bind-mounts the
 #                             plugin's exec dir; the socket is created here
 #   OUTDIR/rootfs/etc/ci-authz         mount point of the "policy" mount
+#   OUTDIR/rootfs/host                 mount point of the "hostroot" mount
 #   OUTDIR/rootfs/tmp
 #
 # No docker build and no registry are involved. Running it again replaces
@@ -45,7 +46,7 @@ fi
 
 mkdir -p "$out"
 rm -rf "$out/rootfs" "$out/config.json"
-mkdir -p "$out/rootfs/run/docker/plugins" "$out/rootfs/etc/ci-authz" "$out/rootfs/tmp"
+mkdir -p "$out/rootfs/run/docker/plugins" "$out/rootfs/etc/ci-authz" "$out/rootfs/host" "$out/rootfs/tmp"
 chmod 1777 "$out/rootfs/tmp"
 cp "$bin" "$out/rootfs/ci-authz"
 chmod 0755 "$out/rootfs/ci-authz"

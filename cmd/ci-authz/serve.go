@@ -36,6 +36,7 @@ func runServe(args []string) int {
 	logFormat := fs.String("log-format", "json", "json or text")
 	logLevel := fs.String("log-level", envOr("CI_AUTHZ_LOG_LEVEL", "info"), "debug (every decision), info, warn or error; env CI_AUTHZ_LOG_LEVEL")
 	logFile := fs.String("log-file", "", "append the log to this file instead of stderr")
+	hostRoot := fs.String("host-root", "/", "where the host's root filesystem is visible, to follow symlinks in bind sources (the managed plugin mounts it read-only at /host); empty: judge paths as written")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -75,7 +76,13 @@ func runServe(args []string) int {
 		}
 	}
 
-	h := plugin.NewHandler(nil, log)
+	if *hostRoot != "" {
+		if fi, err := os.Stat(*hostRoot); err != nil || !fi.IsDir() {
+			fmt.Fprintf(os.Stderr, "ci-authz serve: --host-root %s is not a directory; it must show the host's root filesystem\n", *hostRoot)
+			return 2
+		}
+	}
+	h := plugin.NewHandler(nil, log, plugin.Options{HostRoot: *hostRoot})
 	src.Apply = h.SetPolicy
 	if err := src.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "ci-authz serve: %v\nFix the policy (check it with `ci-authz validate FILE`) and start again.\n", err)
@@ -109,7 +116,7 @@ func runServe(args []string) int {
 		}
 	}()
 
-	log.WithFields(map[string]any{"socket": *socket, "version": version}).Info("serving")
+	log.WithFields(map[string]any{"socket": *socket, "version": version, "hostRoot": *hostRoot}).Info("serving")
 	if err := authorization.NewHandler(h).Serve(l); err != nil && !errors.Is(err, net.ErrClosed) {
 		log.WithError(err).Error("serving failed")
 		return 1

@@ -7,6 +7,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/volume"
 
+	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
 )
 
@@ -26,6 +27,9 @@ type Request struct {
 	AdminAction string
 	// AdminFamily is "plugins", "swarm", "nodes" or "services".
 	AdminFamily string
+	// HostPaths follows symlinks in host paths; the zero value judges paths
+	// as written only.
+	HostPaths hostpath.Resolver
 }
 
 // HostConfig is a host configuration and where in the request it came from.

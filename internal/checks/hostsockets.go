@@ -23,25 +23,26 @@ import (
 //     later create mounts by name, where its options are invisible.
 func checkHostSockets(c *Request, p *policy.Policy) []Finding {
 	var out []Finding
+	j := socketJudge{p: p, resolver: c.HostPaths}
 	if c.Volume != nil {
-		out = appendDeviceFindings(out, p, "DriverOpts", c.Volume.DriverOpts)
+		out = j.devices(out, "DriverOpts", c.Volume.DriverOpts)
 	}
 	for _, hc := range c.HostConfigs {
 		for i, b := range hc.Binds {
 			if src, ok := bindSource(b); ok {
-				out = appendSocketFinding(out, p, hc.Field(fmt.Sprintf("Binds[%d]", i)), b, src)
+				out = j.source(out, hc.Field(fmt.Sprintf("Binds[%d]", i)), b, src)
 			}
 		}
 		for i, m := range hc.Mounts {
 			field := hc.Field(fmt.Sprintf("Mounts[%d]", i))
 			switch m.Type {
 			case mount.TypeBind:
-				out = appendSocketFinding(out, p, field+".Source", m.Source, m.Source)
+				out = j.source(out, field+".Source", m.Source, m.Source)
 			case mount.TypeVolume:
 				if m.VolumeOptions == nil || m.VolumeOptions.DriverConfig == nil {
 					continue
 				}
-				out = appendDeviceFindings(out, p, field+".VolumeOptions.DriverConfig.Options", m.VolumeOptions.DriverConfig.Options)
+				out = j.devices(out, field+".VolumeOptions.DriverConfig.Options", m.VolumeOptions.DriverConfig.Options)
 			}
 		}
 	}
@@ -61,42 +62,61 @@ func bindSource(raw string) (string, bool) {
 	return parts[0], true
 }
 
-func appendSocketFinding(out []Finding, p *policy.Policy, field, value, source string) []Finding {
+// socketJudge judges host sources against the protected paths.
+type socketJudge struct {
+	p        *policy.Policy
+	resolver hostpath.Resolver
+}
+
+// source judges one host source: as written (cleaned like the daemon), then,
+// when resolution is on, where its symlinks lead on the host.
+func (j socketJudge) source(out []Finding, field, value, source string) []Finding {
 	if !hostpath.IsAbs(source) {
 		return out
 	}
 	clean := hostpath.Clean(source)
-	if hostpath.ReachesAnyPath(clean) {
-		return append(out, Finding{
-			Rule:   policy.HostSockets,
-			Field:  field,
-			Value:  value,
-			Reason: fmt.Sprintf("host path %s reaches every host path, the Docker socket included, through /proc/<pid>/root", clean),
-			Fix:    buildFix,
-		})
+	if reason := j.why(clean); reason != "" {
+		return append(out, Finding{Rule: policy.HostSockets, Field: field, Value: value, Reason: reason, Fix: buildFix})
 	}
-	for _, pat := range p.SocketPaths {
-		if rel := pat.Relate(clean); rel != hostpath.Unrelated {
-			return append(out, Finding{
-				Rule:   policy.HostSockets,
-				Field:  field,
-				Value:  value,
-				Reason: fmt.Sprintf("host path %s %s %s, and access to the Docker or containerd socket is root on the host", clean, rel, pat.Text),
-				Fix:    buildFix,
-			})
-		}
+	if !j.resolver.Enabled() {
+		return out
+	}
+	resolved, err := j.resolver.Resolve(clean)
+	if err != nil {
+		return append(out, Finding{Rule: policy.HostSockets, Field: field, Value: value,
+			Reason: err.Error() + ", so ci-authz cannot tell what it binds", Fix: "bind a real directory, not a symlink"})
+	}
+	if resolved == clean {
+		return out
+	}
+	if reason := j.why(resolved); reason != "" {
+		return append(out, Finding{Rule: policy.HostSockets, Field: field, Value: value,
+			Reason: fmt.Sprintf("host path %s is a symlink to %s: %s", clean, resolved, reason), Fix: buildFix})
 	}
 	return out
 }
 
-// appendDeviceFindings judges the "device" option of volume driver options:
-// the local driver mounts it (mount(device, path, type, o); with o=bind it
-// is a host bind). The local driver's keys are exact; any case is matched
-// so that a driver that folds case cannot hide one.
-func appendDeviceFindings(out []Finding, p *policy.Policy, field string, opts map[string]string) []Finding {
+// why says why a cleaned host path gives access to a protected path, or "".
+func (j socketJudge) why(clean string) string {
+	if hostpath.ReachesAnyPath(clean) {
+		return fmt.Sprintf("host path %s reaches every host path, the Docker socket included, through /proc/<pid>/root", clean)
+	}
+	for _, pat := range j.p.SocketPaths {
+		if rel := pat.Relate(clean); rel != hostpath.Unrelated {
+			return fmt.Sprintf("host path %s %s %s, and access to the Docker or containerd socket is root on the host", clean, rel, pat.Text)
+		}
+	}
+	return ""
+}
+
+// devices judges the "device" option of volume driver options: the local
+// driver mounts it (mount(device, path, type, o); with o=bind it is a host
+// bind). The local driver's keys are exact; any case is matched so that a
+// driver that folds case cannot hide one.
+func (j socketJudge) devices(out []Finding, field string, opts map[string]string) []Finding {
 	for _, k := range sortedKeys(opts) {
 		if strings.EqualFold(k, "device") {
-			out = appendSocketFinding(out, p, field+"."+k, opts[k], opts[k])
+			out = j.source(out, field+"."+k, opts[k], opts[k])
 		}
 	}
 	return out

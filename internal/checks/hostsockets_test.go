@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -8,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/volume"
 
+	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
 )
 
@@ -93,4 +96,52 @@ func TestHostSocketsCustomPaths(t *testing.T) {
 	wantFields(t, "custom denied", checkHostSockets, hc(container.HostConfig{Binds: []string{"/srv/agent:/a"}}), p, []string{"HostConfig.Binds[0]"})
 	wantFields(t, "custom replaces default", checkHostSockets, hc(container.HostConfig{Binds: []string{"/run/containerd:/a"}}), p, nil)
 	wantFields(t, "proc always denied", checkHostSockets, hc(container.HostConfig{Binds: []string{"/proc/1/root:/a"}}), p, []string{"HostConfig.Binds[0]"})
+}
+
+func TestHostSocketsFollowsSymlinks(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"run", "builds/ws/data"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, target := range map[string]string{
+		"builds/ws/link": "/run",
+		"builds/ws/sock": "/var/run/docker.sock",
+		"builds/ws/loop": "/builds/ws/loop",
+		"builds/ws/ok":   "/builds/ws/data",
+	} {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	with := func(binds ...string) *Request {
+		r := hc(container.HostConfig{Binds: binds})
+		r.HostPaths = hostpath.Resolver{Root: root}
+		return r
+	}
+	cases := []struct {
+		name string
+		r    *Request
+		want []string
+	}{
+		{"plain data dir", with("/builds/ws/data:/d"), nil},
+		{"symlink to a data dir", with("/builds/ws/ok:/d"), nil},
+		{"symlink to /run", with("/builds/ws/link:/h"), []string{"HostConfig.Binds[0]"}},
+		{"path through a symlink", with("/builds/ws/link/containerd:/h"), []string{"HostConfig.Binds[0]"}},
+		{"symlink to the socket", with("/builds/ws/sock:/s"), []string{"HostConfig.Binds[0]"}},
+		{"symlink loop", with("/builds/ws/loop:/s"), []string{"HostConfig.Binds[0]"}},
+		{"volume device through a symlink", &Request{HostPaths: hostpath.Resolver{Root: root},
+			Volume: &volume.CreateRequest{DriverOpts: map[string]string{"o": "bind", "device": "/builds/ws/link"}}}, []string{"DriverOpts.device"}},
+	}
+	for _, c := range cases {
+		wantFields(t, c.name, checkHostSockets, c.r, policy.Default(), c.want)
+	}
+	f := checkHostSockets(with("/builds/ws/link:/h"), policy.Default())
+	if !strings.Contains(f[0].Reason, "is a symlink to /run") {
+		t.Errorf("message should name the target: %s", f[0].Reason)
+	}
+	if got := checkHostSockets(hc(container.HostConfig{Binds: []string{"/builds/ws/link:/h"}}), policy.Default()); len(got) != 0 {
+		t.Error("without a resolver, paths are judged as written")
+	}
 }
