@@ -163,32 +163,25 @@ func TestManagedPlugin(t *testing.T) {
 		}
 	})
 
-	// --- plugin disable through the guarded API: recorded, not asserted
-	// (ci-authz does not guard /plugins/* yet).
-	t.Run("disable through the API (recorded)", func(t *testing.T) {
-		r := d.docker("plugin", "disable", name)
-		if r.code != 0 && !strings.Contains(r.stderr, deniedPrefix) {
-			t.Errorf("plugin disable failed for another reason than authz: %s", r)
-		}
-		if strings.Contains(r.stderr, deniedPrefix) {
-			t.Logf("RECORD: `docker plugin disable %s` is denied by ci-authz: %s", name, strings.TrimSpace(r.stderr))
-			return
-		}
-		priv := d.docker("create", "--privileged", image, "true")
-		t.Logf("FINDING: `docker plugin disable %s` through the guarded daemon succeeded (exit %d); afterwards `docker create --privileged` exits %d: %s%s",
-			name, r.code, priv.code, strings.TrimSpace(priv.stdout), strings.TrimSpace(priv.stderr))
-		if priv.code == 0 {
-			d.docker("rm", "-f", strings.TrimSpace(priv.stdout))
-		}
-		// Put it back so that uninstall starts from an installed plugin. The
-		// authz chain only picks it up again on the daemon's next reload.
-		if r := d.docker("plugin", "enable", name); r.code != 0 {
-			t.Errorf("re-enable: %s", r)
-		}
-		if err := d.reload(); err != nil {
+	// --- switching the control off through the API it guards is denied
+	t.Run("disable and remove through the API are denied", func(t *testing.T) {
+		wantDeniedCLI(t, d.docker("plugin", "disable", name), shortName, "daemonAdmin", "authorization off")
+		wantDeniedCLI(t, d.docker("plugin", "rm", "-f", name), shortName, "daemonAdmin")
+		wantDeniedCLI(t, d.docker("create", "--privileged", image, "true"), shortName, "privileged")
+	})
+
+	// --- the managed plugin sees the host root read-only at /host and follows
+	// symlinks in bind sources there
+	t.Run("symlinked bind source", func(t *testing.T) {
+		ws := filepath.Join(work, uniq("managed-ws"))
+		if err := os.MkdirAll(ws, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		wantDeniedCLI(t, d.docker("create", "--privileged", image, "true"), shortName, "privileged")
+		if err := os.Symlink("/run", filepath.Join(ws, "link")); err != nil {
+			t.Fatal(err)
+		}
+		wantDeniedCLI(t, d.docker("create", "-v", ws+"/link:/h:ro", image, "true"), shortName, "hostSockets", "symlink to /run")
+		wantOK(t, d.docker("run", "--rm", "-v", ws+":/ws:ro", image, "true"))
 	})
 
 	// --- uninstall
