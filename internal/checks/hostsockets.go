@@ -101,9 +101,15 @@ func (j socketJudge) why(clean string) string {
 	if hostpath.ReachesAnyPath(clean) {
 		return fmt.Sprintf("host path %s reaches every host path, the Docker socket included, through /proc/<pid>/root", clean)
 	}
+	const root = "access to the Docker or containerd socket is root on the host"
 	for _, pat := range j.p.SocketPaths {
-		if rel := pat.Relate(clean); rel != hostpath.Unrelated {
-			return fmt.Sprintf("host path %s %s %s, and access to the Docker or containerd socket is root on the host", clean, rel, pat.Text)
+		switch pat.Relate(clean) {
+		case hostpath.Same:
+			return fmt.Sprintf("host path %s is a protected socket path, and %s", clean, root)
+		case hostpath.Ancestor:
+			return fmt.Sprintf("host path %s contains %s, and %s", clean, pat.Text, root)
+		case hostpath.Descendant:
+			return fmt.Sprintf("host path %s is inside %s, and %s", clean, pat.Text, root)
 		}
 	}
 	return ""

@@ -40,18 +40,6 @@ const (
 	Descendant
 )
 
-func (r Relation) String() string {
-	switch r {
-	case Same:
-		return "is"
-	case Ancestor:
-		return "contains"
-	case Descendant:
-		return "is inside"
-	}
-	return "unrelated to"
-}
-
 // Pattern is a protected path, cleaned and split into segments; a segment
 // may be a path.Match glob (e.g. /run/user/*/docker.sock).
 type Pattern struct {
