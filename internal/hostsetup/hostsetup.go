@@ -77,6 +77,20 @@ func (o *Options) say(format string, a ...any) {
 
 func (o *Options) docker() docker { return docker{bin: o.Docker, host: o.Host} }
 
+// begin fills in defaults and reads what install and uninstall both need:
+// the docker CLI and daemon.json.
+func (o *Options) begin() (docker, *ConfigFile, error) {
+	o.setDefaults()
+	if _, err := exec.LookPath(o.Docker); err != nil {
+		return docker{}, nil, fmt.Errorf("docker CLI %q not found: %w; install it or pass --docker PATH", o.Docker, err)
+	}
+	cfg, err := ReadConfig(o.DaemonConfig)
+	if err != nil {
+		return docker{}, nil, rootHint(err)
+	}
+	return o.docker(), cfg, nil
+}
+
 // rootHint is appended to permission errors when we are not root.
 func rootHint(err error) error {
 	if err != nil && errors.Is(err, fs.ErrPermission) && os.Geteuid() != 0 {
@@ -135,16 +149,10 @@ func (o *Options) checkDaemon() (*daemon, error) {
 // Install sets ci-authz up; see the package documentation. Running it again
 // on a host where it is set up changes nothing.
 func Install(ctx context.Context, o Options) error {
-	o.setDefaults()
-	d := o.docker()
-
 	// 1. Preconditions, before anything is changed.
-	if _, err := exec.LookPath(o.Docker); err != nil {
-		return fmt.Errorf("docker CLI %q not found: %w; install it or pass --docker PATH", o.Docker, err)
-	}
-	cfg, err := ReadConfig(o.DaemonConfig)
+	d, cfg, err := o.begin()
 	if err != nil {
-		return rootHint(err)
+		return err
 	}
 	if err := checkWritableDir(filepath.Dir(cfg.Real), "daemon configuration "+cfg.Real); err != nil {
 		return err
@@ -539,15 +547,9 @@ func ensurePolicyDir(o *Options) error {
 // dockerd exit on its next reload and fail to start). /etc/ci-authz is kept.
 // Running it when ci-authz is not installed changes nothing.
 func Uninstall(ctx context.Context, o Options) error {
-	o.setDefaults()
-	d := o.docker()
-
-	if _, err := exec.LookPath(o.Docker); err != nil {
-		return fmt.Errorf("docker CLI %q not found: %w; install it or pass --docker PATH", o.Docker, err)
-	}
-	cfg, err := ReadConfig(o.DaemonConfig)
+	d, cfg, err := o.begin()
 	if err != nil {
-		return rootHint(err)
+		return err
 	}
 	if cfg.Has(o.Name) {
 		if err := checkWritableDir(filepath.Dir(cfg.Real), "daemon configuration "+cfg.Real); err != nil {
