@@ -84,33 +84,43 @@ func split(p string) []string {
 	return strings.Split(strings.TrimPrefix(p, "/"), "/")
 }
 
-// Relate tells how the cleaned source relates to the pattern.
+// Relate tells how the cleaned source relates to the pattern. It runs for
+// every bind source against every protected path, so it does not allocate.
 func (pt Pattern) Relate(cleanSource string) Relation {
-	src := split(cleanSource)
-	if r := relate(pt.segments, src); r != Unrelated {
+	if r := relate(pt.segments, cleanSource); r != Unrelated {
 		return r
 	}
-	if pt.varRun != nil && relate(pt.varRun, src) == Ancestor {
+	if pt.varRun != nil && relate(pt.varRun, cleanSource) == Ancestor {
 		return Ancestor
 	}
 	return Unrelated
 }
 
-func relate(pattern, src []string) Relation {
-	n := min(len(src), len(pattern))
-	for i := 0; i < n; i++ {
-		if ok, _ := path.Match(pattern[i], src[i]); !ok {
-			return Unrelated
+// relate compares the pattern's segments with the segments split(src)
+// would return, walking src in place.
+func relate(pattern []string, src string) Relation {
+	n := 0 // segments of src matched so far
+	if src != "/" {
+		rest := strings.TrimPrefix(src, "/")
+		for {
+			seg, after, more := strings.Cut(rest, "/")
+			if n == len(pattern) {
+				return Descendant // every pattern segment matched and src goes on
+			}
+			if ok, _ := path.Match(pattern[n], seg); !ok {
+				return Unrelated
+			}
+			n++
+			if !more {
+				break
+			}
+			rest = after
 		}
 	}
-	switch {
-	case len(src) == len(pattern):
+	if n == len(pattern) {
 		return Same
-	case len(src) < len(pattern):
-		return Ancestor
-	default:
-		return Descendant
 	}
+	return Ancestor
 }
 
 // ReachesAnyPath reports whether a cleaned source under /proc can lead to an

@@ -1,6 +1,9 @@
 package hostpath
 
-import "testing"
+import (
+	"path"
+	"testing"
+)
 
 func TestClean(t *testing.T) {
 	cases := []struct{ in, want string }{
@@ -78,6 +81,42 @@ func TestReachesAnyPath(t *testing.T) {
 	for in, want := range cases {
 		if got := ReachesAnyPath(in); got != want {
 			t.Errorf("ReachesAnyPath(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestRelateMatchesSplitting pins relate, which walks the source in place,
+// to the plain definition: split both paths and compare segment by segment.
+func TestRelateMatchesSplitting(t *testing.T) {
+	reference := func(pattern []string, src string) Relation {
+		s := split(src)
+		for i := 0; i < min(len(s), len(pattern)); i++ {
+			if ok, _ := path.Match(pattern[i], s[i]); !ok {
+				return Unrelated
+			}
+		}
+		switch {
+		case len(s) == len(pattern):
+			return Same
+		case len(s) < len(pattern):
+			return Ancestor
+		}
+		return Descendant
+	}
+	patterns := []string{"/", "/run", "/run/docker.sock", "/run/user/*/docker", "/var/run/containerd/containerd.sock"}
+	sources := []string{"/", "", "/run", "/run/", "/run/docker.sock", "/run/docker.sock/x", "/run/user/1000/docker",
+		"/run/user/1000/docker/a/b", "/run/user", "/var", "/var/run", "/var/run/containerd", "/tmp/a", "run", "//run"}
+	for _, ps := range patterns {
+		p, err := NewPattern(ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range sources {
+			for _, segs := range [][]string{p.segments, p.varRun} {
+				if got, want := relate(segs, src), reference(segs, src); got != want {
+					t.Errorf("relate(%q, %q) = %v, want %v", segs, src, got, want)
+				}
+			}
 		}
 	}
 }
