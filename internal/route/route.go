@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 )
@@ -65,15 +66,24 @@ type Endpoint struct {
 // (r.Form.Get: the first value).
 func (e Endpoint) Name() string { return e.Query.Get("name") }
 
-// The daemon registers each route with and without "/v{version:[0-9.]+}"
-// (daemon/server/server.go CreateMux), and matches routes case-sensitively on
-// the decoded path.
-var versionPrefix = regexp.MustCompile(`^/v([0-9.]+)(/.*)$`)
-
-var (
-	startPath = regexp.MustCompile(`^/containers/(.*)/start$`)
-	execPath  = regexp.MustCompile(`^/containers/(.*)/exec$`)
-)
+// splitVersion splits the optional "/v{version:[0-9.]+}" prefix the daemon
+// registers every route with (daemon/server/server.go CreateMux) from the
+// rest of the path, as the regexp ^/v([0-9.]+)(/.*)$ would: the rest starts
+// with "/" and, as "." does not match a newline, holds none. It runs on every
+// request, hence no regexp.
+func splitVersion(p string) (version, rest string, ok bool) {
+	if !strings.HasPrefix(p, "/v") {
+		return "", "", false
+	}
+	i := 2
+	for i < len(p) && (p[i] >= '0' && p[i] <= '9' || p[i] == '.') {
+		i++
+	}
+	if i == 2 || i == len(p) || p[i] != '/' || strings.IndexByte(p[i:], '\n') >= 0 {
+		return "", "", false
+	}
+	return p[2:i], p[i:], true
+}
 
 // adminRoutes are the daemon's routes (daemon/server/router/{plugin,swarm})
 // that change the daemon itself; {name:.*} spans slashes as in mux.
@@ -87,6 +97,43 @@ var adminRoutes = []struct {
 	{"POST", "swarm", regexp.MustCompile(`^/swarm/(init|join|update|unlock)$`)},
 	{"POST", "nodes", regexp.MustCompile(`^/nodes/.*/update$`)},
 	{"POST", "services", regexp.MustCompile(`^/services/(create|.*/update)$`)},
+}
+
+// adminPrefixes holds, for each of adminRoutes, the literal text every match
+// starts with ("" if the regexp does not start with one), so that requests
+// elsewhere do not run the regexps.
+var adminPrefixes = func() []string {
+	out := make([]string, len(adminRoutes))
+	for i, r := range adminRoutes {
+		out[i] = literalPrefix(r.path.String())
+	}
+	return out
+}()
+
+// literalPrefix returns the case-sensitive literal that follows "^" at the
+// start of expr, or "".
+func literalPrefix(expr string) string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText {
+		return ""
+	}
+	if lit := re.Sub[1]; lit.Op == syntax.OpLiteral && lit.Flags&syntax.FoldCase == 0 {
+		return string(lit.Rune)
+	}
+	return ""
+}
+
+// containerRoute reports whether p is /containers/{name:.*}<suffix>, as mux's
+// regexp ^/containers/(.*)<suffix>$ matches it: the name may be empty or span
+// slashes, and "." matches no newline.
+func containerRoute(p, suffix string) bool {
+	const prefix = "/containers/"
+	return len(p) >= len(prefix)+len(suffix) && strings.HasPrefix(p, prefix) && strings.HasSuffix(p, suffix) &&
+		strings.IndexByte(p, '\n') < 0
 }
 
 // Identify routes a request. requestURI is the raw request-target the client
@@ -109,8 +156,9 @@ func Identify(method, requestURI string) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("request path %q is not clean (the daemon would redirect to %q)", p, c)
 	}
 	ep := Endpoint{Path: p}
-	if m := versionPrefix.FindStringSubmatch(p); m != nil {
-		ep.Version, ep.Path = m[1], m[2]
+	// Routes match case-sensitively on the decoded path.
+	if v, rest, ok := splitVersion(p); ok {
+		ep.Version, ep.Path = v, rest
 	}
 	q, qerr := url.ParseQuery(u.RawQuery)
 	ep.Query = q
@@ -118,16 +166,16 @@ func Identify(method, requestURI string) (Endpoint, error) {
 		switch {
 		case ep.Path == "/containers/create":
 			ep.Kind = ContainerCreate
-		case startPath.MatchString(ep.Path):
+		case containerRoute(ep.Path, "/start"):
 			ep.Kind = ContainerStart
-		case execPath.MatchString(ep.Path):
+		case containerRoute(ep.Path, "/exec"):
 			ep.Kind = ExecCreate
 		case ep.Path == "/volumes/create":
 			ep.Kind = VolumeCreate
 		}
 	}
-	for _, r := range adminRoutes {
-		if ep.Kind == Other && method == r.method && r.path.MatchString(ep.Path) {
+	for i, r := range adminRoutes {
+		if ep.Kind == Other && method == r.method && strings.HasPrefix(ep.Path, adminPrefixes[i]) && r.path.MatchString(ep.Path) {
 			ep.Kind, ep.Family = DaemonAdmin, r.family
 		}
 	}

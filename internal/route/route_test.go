@@ -1,6 +1,9 @@
 package route
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 func TestIdentify(t *testing.T) {
 	cases := []struct {
@@ -96,6 +99,49 @@ func TestVersionBefore(t *testing.T) {
 	for _, c := range cases {
 		if got := VersionBefore(c.v, c.want); got != c.before {
 			t.Errorf("VersionBefore(%q, %q) = %v, want %v", c.v, c.want, got, c.before)
+		}
+	}
+}
+
+// TestSplitVersion pins splitVersion to the regexp it replaces.
+func TestSplitVersion(t *testing.T) {
+	re := regexp.MustCompile(`^/v([0-9.]+)(/.*)$`)
+	for _, p := range []string{"/v1.41/containers/json", "/v1.41/", "/v1.41", "/v/x", "/v./x", "/v1..2/x", "/vx/y",
+		"/v1.41/a\nb", "/v1.41/a\n", "/v1.41\n/x", "/v1a/x", "/containers/json", "/", "", "/v", "/v1.41//x", "v1.41/x"} {
+		v, rest, ok := splitVersion(p)
+		m := re.FindStringSubmatch(p)
+		if ok != (m != nil) || ok && (v != m[1] || rest != m[2]) {
+			t.Errorf("splitVersion(%q) = %q, %q, %v; regexp says %q", p, v, rest, ok, m)
+		}
+	}
+}
+
+// TestContainerRoute pins containerRoute to the regexps it replaces.
+func TestContainerRoute(t *testing.T) {
+	for _, suffix := range []string{"/start", "/exec"} {
+		re := regexp.MustCompile(`^/containers/(.*)` + suffix + `$`)
+		for _, p := range []string{"/containers/abc" + suffix, "/containers/a/b" + suffix, "/containers/" + suffix, "/containers" + suffix,
+			"/containers/abc" + suffix + "/", "/containers/a\nb" + suffix, "/containers/abc" + suffix + "\n", "/Containers/abc" + suffix,
+			"/containers/abc/wait", "/containers/start", "/containers/exec", "x/containers/abc" + suffix, ""} {
+			if got, want := containerRoute(p, suffix), re.MatchString(p); got != want {
+				t.Errorf("containerRoute(%q, %q) = %v, regexp says %v", p, suffix, got, want)
+			}
+		}
+	}
+}
+
+// TestAdminPrefixes checks that the literal prefixes that spare other
+// requests the admin regexps are found (an empty one would only cost time).
+func TestAdminPrefixes(t *testing.T) {
+	want := map[string]string{"plugins": "/plugins/", "swarm": "/swarm/", "nodes": "/nodes/", "services": "/services/"}
+	for i, r := range adminRoutes {
+		if adminPrefixes[i] != want[r.family] {
+			t.Errorf("prefix of %s = %q, want %q", r.path, adminPrefixes[i], want[r.family])
+		}
+	}
+	for _, expr := range []string{`(?i)^/plugins/x$`, `/plugins/x$`, `^(a|b)/x`, `^.*`} {
+		if p := literalPrefix(expr); p != "" {
+			t.Errorf("literalPrefix(%q) = %q; no case-sensitive literal must start every match", expr, p)
 		}
 	}
 }
