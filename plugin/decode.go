@@ -35,6 +35,17 @@ type createBody struct {
 	*container.HostConfig
 }
 
+// fastCreateBody is createBody with ContainerConfig, which resolves every
+// key the same way but only checks the shape of the string lists and maps
+// no check reads. Any error falls back to createBody (decodeCreate).
+type fastCreateBody struct {
+	*ContainerConfig
+	InnerHostConfig  *container.HostConfig     `json:"HostConfig,omitempty"`
+	NetworkingConfig *network.NetworkingConfig `json:"NetworkingConfig,omitempty"`
+	Cpuset           string                    `json:",omitempty"`
+	*container.HostConfig
+}
+
 // bodyError is a request ci-authz cannot judge; it is denied as
 // malformedRequest.
 type bodyError struct {
@@ -69,6 +80,9 @@ func jsonBody(req *authorization.Request) ([]byte, *bodyError) {
 	// and rejects JSON endpoints called with any other type; a plugin-visible
 	// type that disagrees means duplicated headers, so refuse.
 	ct := req.RequestHeaders["Content-Type"]
+	if ct == "application/json" { // what clients send; spare the parse
+		return body, nil
+	}
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 		return nil, &bodyError{"Content-Type", ct, "the body must be sent as application/json"}
 	}
@@ -90,7 +104,15 @@ func decodeJSON(body []byte, v any, what string) *bodyError {
 }
 
 // decodeCreate turns a container create body into what the checks judge.
+// The common case, a body that decodes, takes fastCreateBody and
+// json.Unmarshal; anything else is decoded again with the daemon's exact
+// types and decodeJSON, so that what is denied, and the message, do not
+// depend on the shortcut (FuzzDecodeCreateFast compares the two).
 func decodeCreate(body []byte) (*checks.Request, string, *bodyError) {
+	var f fastCreateBody
+	if json.Unmarshal(body, &f) == nil && f.ContainerConfig != nil {
+		return createRequest(f.InnerHostConfig, f.HostConfig), f.Image, nil
+	}
 	var b createBody
 	if err := decodeJSON(body, &b, "container create request"); err != nil {
 		return nil, "", err
@@ -99,14 +121,18 @@ func decodeCreate(body []byte) (*checks.Request, string, *bodyError) {
 		// The daemon refuses this too ("config cannot be empty").
 		return nil, "", &bodyError{"RequestBody", "", "the body has no container configuration"}
 	}
+	return createRequest(b.InnerHostConfig, b.HostConfig), b.Image, nil
+}
+
+func createRequest(inner, topLevel *container.HostConfig) *checks.Request {
 	c := &checks.Request{}
-	if b.InnerHostConfig != nil {
-		c.HostConfigs = append(c.HostConfigs, checks.HostConfig{Path: "HostConfig", HostConfig: b.InnerHostConfig})
+	if inner != nil {
+		c.HostConfigs = append(c.HostConfigs, checks.HostConfig{Path: "HostConfig", HostConfig: inner})
 	}
-	if b.HostConfig != nil {
-		c.HostConfigs = append(c.HostConfigs, checks.HostConfig{Path: "", HostConfig: b.HostConfig})
+	if topLevel != nil {
+		c.HostConfigs = append(c.HostConfigs, checks.HostConfig{Path: "", HostConfig: topLevel})
 	}
-	return c, b.Image, nil
+	return c
 }
 
 // decodeExec turns an exec create body into what the checks judge.
