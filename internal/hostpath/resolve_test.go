@@ -2,8 +2,12 @@ package hostpath
 
 import (
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
 )
 
 func TestResolve(t *testing.T) {
@@ -50,5 +54,50 @@ func TestResolve(t *testing.T) {
 	}
 	if got, _ := (Resolver{}).Resolve("/builds/ws/link"); got != "/builds/ws/link" {
 		t.Error("a zero Resolver does not resolve")
+	}
+}
+
+// TestNoSymlinksAgreesWithSecureJoin: the lstat walk that spares SecureJoin
+// may only say "unchanged" where SecureJoin would give the path back as is.
+func TestNoSymlinksAgreesWithSecureJoin(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"builds/ws/data", "run", "srv/cache"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "builds/file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"builds/ws/link": "/run", "srv/rel": "../run", "srv/cache/self": "."} {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	paths := []string{"/", "/builds", "/builds/ws/data", "/builds/ws/data/new/deeper", "/builds/file", "/builds/file/x",
+		"/builds/ws/link", "/builds/ws/link/docker.sock", "/srv/rel", "/srv/cache/self/x", "/nope/a/b", "/var/run/x", "relative", "/a/../b"}
+	for _, r := range []string{root, root + "/"} {
+		for _, p := range paths {
+			if !noSymlinks(path.Clean(r), p) {
+				continue
+			}
+			joined, err := securejoin.SecureJoin(path.Clean(r), p)
+			if err != nil || path.Clean("/"+strings.TrimPrefix(joined, path.Clean(r))) != p {
+				t.Errorf("noSymlinks(%q) says unchanged, SecureJoin gives %q, %v", p, joined, err)
+			}
+		}
+	}
+	for _, p := range []string{"/builds/ws/link", "/builds/ws/link/docker.sock", "/srv/rel", "/srv/cache/self/x", "/var/run/x", "relative", "/a/../b"} {
+		if noSymlinks(root, p) {
+			t.Errorf("noSymlinks(%q) = true; it must leave symlinks and unclean paths to SecureJoin", p)
+		}
+	}
+	// On the real root, as the legacy plugin runs.
+	for _, p := range []string{"/", "/tmp", "/proc/self/root", "/does/not/exist"} {
+		got, err := (Resolver{Root: "/"}).Resolve(p)
+		joined, jerr := securejoin.SecureJoin("/", p)
+		if err != nil || jerr != nil || got != Clean(joined) {
+			t.Errorf("Resolve(%q) on / = %q, %v; SecureJoin %q, %v", p, got, err, joined, jerr)
+		}
 	}
 }
