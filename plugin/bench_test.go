@@ -1,58 +1,60 @@
 package plugin
 
 import (
-	"fmt"
-	"strings"
+	"io"
 	"testing"
 
-	"github.com/docker/go-plugins-helpers/authorization"
+	"github.com/sirupsen/logrus"
 
+	"github.com/ci-authz/ci-authz/bench/workload"
 	"github.com/ci-authz/ci-authz/internal/policy"
 )
 
-// realisticCreate is about what `docker run` sends for a CI job (~2 KB).
-func realisticCreate(extra string) string {
-	env := make([]string, 30)
-	for i := range env {
-		env[i] = fmt.Sprintf(`"CI_VAR_%02d=some-value-of-moderate-length-%02d"`, i, i)
-	}
-	return `{"Hostname":"","User":"","AttachStdout":true,"AttachStderr":true,"Tty":false,` +
-		`"Env":[` + strings.Join(env, ",") + `],"Cmd":["sh","-c","make test"],"Image":"registry.example/ci/golang:1.26",` +
-		`"WorkingDir":"/builds/project","Labels":{"com.gitlab.ci.job":"123","com.gitlab.ci.pipeline":"456"},` +
-		`"HostConfig":{"Binds":["/srv/cache/go:/root/go:rw","/builds:/builds"],"NetworkMode":"default",` +
-		`"RestartPolicy":{"Name":"no"},"AutoRemove":true,"CapAdd":["CHOWN"],"LogConfig":{"Type":"json-file"}` + extra + `},` +
-		`"NetworkingConfig":{"EndpointsConfig":{}}}`
-}
+// The requests are bench/workload's, the ones `make bench` also sends over
+// the plugin protocol. Benchmarks named ...HostRoot follow symlinks in bind
+// sources on this machine's / as the legacy plugin does (serve --host-root
+// /); the others judge paths as written.
 
-func benchDecide(b *testing.B, req *authorization.Request, wantAllow bool) {
+func benchDecide(b *testing.B, name string, opts Options) {
+	w := workload.ByName(name)
+	req := &w.Req
 	p := policy.Default()
-	if d := Decide(p, req); d.Allow != wantAllow {
+	if d := DecideWith(p, req, opts); d.Allow != w.Allow {
 		b.Fatalf("allow = %v: %s", d.Allow, d.Msg)
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(req.RequestBody)))
-	b.ResetTimer()
 	for b.Loop() {
-		Decide(p, req)
+		DecideWith(p, req, opts)
 	}
 }
 
-func BenchmarkDecideGet(b *testing.B) {
-	benchDecide(b, &authorization.Request{RequestMethod: "GET", RequestURI: "/v1.41/containers/json?all=1"}, true)
+func BenchmarkDecideGet(b *testing.B)           { benchDecide(b, "get", Options{}) }
+func BenchmarkDecideCreateAllowed(b *testing.B) { benchDecide(b, "create-allowed", Options{}) }
+func BenchmarkDecideCreateDenied(b *testing.B)  { benchDecide(b, "create-denied", Options{}) }
+func BenchmarkDecideCreateLarge(b *testing.B)   { benchDecide(b, "create-large", Options{}) }
+
+func BenchmarkDecideCreateDockerCLI(b *testing.B) { benchDecide(b, "create-docker-cli", Options{}) }
+
+func BenchmarkDecideCreateAllowedHostRoot(b *testing.B) {
+	benchDecide(b, "create-allowed", Options{HostRoot: "/"})
 }
 
-func BenchmarkDecideCreateAllowed(b *testing.B) {
-	benchDecide(b, create(realisticCreate("")), true)
+func BenchmarkDecideCreateLargeHostRoot(b *testing.B) {
+	benchDecide(b, "create-large", Options{HostRoot: "/"})
 }
 
-func BenchmarkDecideCreateDenied(b *testing.B) {
-	benchDecide(b, create(realisticCreate(`,"Privileged":true`)), false)
-}
-
-func BenchmarkDecideCreateLarge(b *testing.B) {
-	binds := make([]string, 400)
-	for i := range binds {
-		binds[i] = fmt.Sprintf(`"/srv/data/%d:/data/%d:ro"`, i, i)
+// BenchmarkHandlerAuthZReq is the whole handler, logging included, as the
+// plugin serves it (info level: allowed requests are not logged).
+func BenchmarkHandlerAuthZReq(b *testing.B) {
+	w := workload.ByName("create-allowed")
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	h := NewHandler(policy.Default(), log, Options{HostRoot: "/"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if !h.AuthZReq(w.Req).Allow {
+			b.Fatal("denied")
+		}
 	}
-	benchDecide(b, create(realisticCreate(`,"Mounts":[],"Tmpfs":{"/tmp":""},"DnsOptions":[],"Binds":[`+strings.Join(binds, ",")+`]`)), true)
 }
