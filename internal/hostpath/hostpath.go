@@ -44,12 +44,36 @@ const (
 // may be a path.Match glob (e.g. /run/user/*/docker.sock).
 type Pattern struct {
 	Text     string
-	segments []string
+	segments []segment
 	// varRun is the same path spelled under /var/run, for patterns under /run:
 	// /var is a directory above /var/run/docker.sock even though Clean maps
 	// /var/run to /run (and on hosts where /var/run is a real directory, the
 	// socket really lives there).
-	varRun []string
+	varRun []segment
+}
+
+// segment is one segment of a pattern; glob says whether it has path.Match
+// metacharacters, so that a plain segment is compared as a string.
+type segment struct {
+	text string
+	glob bool
+}
+
+func segments(p string) []segment {
+	var out []segment
+	for _, s := range split(p) {
+		out = append(out, segment{text: s, glob: strings.ContainsAny(s, `*?[\`)})
+	}
+	return out
+}
+
+// match is path.Match(seg.text, s), without its work for a plain segment.
+func (seg segment) match(s string) bool {
+	if !seg.glob {
+		return seg.text == s
+	}
+	ok, _ := path.Match(seg.text, s)
+	return ok
 }
 
 // NewPattern compiles an absolute protected path. It returns an error for a
@@ -64,9 +88,9 @@ func NewPattern(p string) (Pattern, error) {
 			return Pattern{}, err
 		}
 	}
-	pt := Pattern{Text: c, segments: split(c)}
+	pt := Pattern{Text: c, segments: segments(c)}
 	if c == "/run" || strings.HasPrefix(c, "/run/") {
-		pt.varRun = split("/var" + c)
+		pt.varRun = segments("/var" + c)
 	}
 	return pt, nil
 }
@@ -98,23 +122,25 @@ func (pt Pattern) Relate(cleanSource string) Relation {
 
 // relate compares the pattern's segments with the segments split(src)
 // would return, walking src in place.
-func relate(pattern []string, src string) Relation {
+func relate(pattern []segment, src string) Relation {
 	n := 0 // segments of src matched so far
 	if src != "/" {
 		rest := strings.TrimPrefix(src, "/")
 		for {
-			seg, after, more := strings.Cut(rest, "/")
+			seg, more := rest, false
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				seg, rest, more = rest[:i], rest[i+1:], true
+			}
 			if n == len(pattern) {
 				return Descendant // every pattern segment matched and src goes on
 			}
-			if ok, _ := path.Match(pattern[n], seg); !ok {
+			if !pattern[n].match(seg) {
 				return Unrelated
 			}
 			n++
 			if !more {
 				break
 			}
-			rest = after
 		}
 	}
 	if n == len(pattern) {
