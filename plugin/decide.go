@@ -124,7 +124,7 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 	if berr != nil {
 		return malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
 	}
-	c.HostPaths = hostpath.Resolver{Root: opts.HostRoot}
+	c.HostPaths = hostpath.Resolver{Root: opts.HostRoot}.ForRequest()
 	return checks.Run(c, p)
 }
 

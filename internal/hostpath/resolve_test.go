@@ -1,6 +1,7 @@
 package hostpath
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -78,7 +79,7 @@ func TestNoSymlinksAgreesWithSecureJoin(t *testing.T) {
 		"/builds/ws/link", "/builds/ws/link/docker.sock", "/srv/rel", "/srv/cache/self/x", "/nope/a/b", "/var/run/x", "relative", "/a/../b"}
 	for _, r := range []string{root, root + "/"} {
 		for _, p := range paths {
-			if !noSymlinks(path.Clean(r), p) {
+			if !noSymlinks(path.Clean(r), p, nil) {
 				continue
 			}
 			joined, err := securejoin.SecureJoin(path.Clean(r), p)
@@ -88,7 +89,7 @@ func TestNoSymlinksAgreesWithSecureJoin(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/builds/ws/link", "/builds/ws/link/docker.sock", "/srv/rel", "/srv/cache/self/x", "/var/run/x", "relative", "/a/../b"} {
-		if noSymlinks(root, p) {
+		if noSymlinks(root, p, nil) {
 			t.Errorf("noSymlinks(%q) = true; it must leave symlinks and unclean paths to SecureJoin", p)
 		}
 	}
@@ -99,5 +100,35 @@ func TestNoSymlinksAgreesWithSecureJoin(t *testing.T) {
 		if err != nil || jerr != nil || got != Clean(joined) {
 			t.Errorf("Resolve(%q) on / = %q, %v; SecureJoin %q, %v", p, got, err, joined, jerr)
 		}
+	}
+}
+
+// TestResolveForRequest: a Resolver that remembers lstat results resolves
+// exactly as one that does not, also when its memory is full.
+func TestResolveForRequest(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "srv/data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/run", filepath.Join(root, "srv/link")); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for i := range 40 {
+		paths = append(paths, fmt.Sprintf("/srv/data/%d/x", i), fmt.Sprintf("/srv/d%d", i), "/srv/link/docker.sock", "/srv/data", "/nope")
+	}
+	plain, remembering := Resolver{Root: root}, Resolver{Root: root}.ForRequest()
+	for _, p := range paths {
+		want, werr := plain.Resolve(p)
+		got, gerr := remembering.Resolve(p)
+		if got != want || (gerr == nil) != (werr == nil) {
+			t.Errorf("Resolve(%q) remembering = %q, %v; without = %q, %v", p, got, gerr, want, werr)
+		}
+	}
+	if remembering.memo.n != len(remembering.memo.entries) {
+		t.Errorf("the memory holds %d paths; this test means to fill it", remembering.memo.n)
+	}
+	if (Resolver{}).ForRequest().memo != nil {
+		t.Error("a Resolver that does not resolve needs no memory")
 	}
 }
