@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"errors"
 
 	"github.com/moby/moby/api/types/container"
@@ -138,16 +139,23 @@ func (s *scan) str() bool {
 	if s.peek() != '"' {
 		return false
 	}
-	for s.i++; s.i < len(s.b); s.i++ {
-		switch s.b[s.i] {
-		case '\\':
-			s.i++
-		case '"':
-			s.i++
+	s.i++
+	for {
+		j := bytes.IndexByte(s.b[s.i:], '"')
+		if j < 0 {
+			return false
+		}
+		s.i += j + 1
+		// The quote ends the string unless an odd number of backslashes
+		// escapes it.
+		n := 0
+		for k := s.i - 2; k >= 0 && s.b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
 			return true
 		}
 	}
-	return false
 }
 
 func (s *scan) stringOrNull() bool { return s.literal("null") || s.str() }
