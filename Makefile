@@ -15,7 +15,8 @@ help:
 	@echo "make install    install and enable ci-authz on this Docker host (root)"
 	@echo "make uninstall  remove it again, in the safe order (root)"
 	@echo "make demo       private dockerd that shows ci-authz enforcing; touches nothing of the host's Docker"
-	@echo "make bench      decision-path benchmarks"
+	@echo "make bench      benchmarks: decision path, plugin protocol vs a null plugin, a private dockerd, memory (root)"
+	@echo "                results in build/bench.json; BENCHFLAGS=-quick for a short smoke run"
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ci-authz
@@ -47,8 +48,13 @@ uninstall: build
 demo: build plugin
 	scripts/demo.sh
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./plugin ./internal/...
+# One run of bench/ (see bench/main.go): Go benchmarks, protocol load test,
+# private dockerd, memory; table on stdout, JSON in build/bench.json.
+BENCHFLAGS ?=
+bench: build
+	$(GO) build -o bin/bench-nullplugin ./bench/nullplugin
+	$(GO) build -o bin/ci-authz-bench ./bench
+	bin/ci-authz-bench -ci-authz $(BIN) -null-plugin bin/bench-nullplugin -out build/bench.json $(BENCHFLAGS)
 
 clean:
 	rm -rf bin build
