@@ -55,11 +55,12 @@ func checkHostSockets(c *Request, p *policy.Policy) []Finding {
 // parts whose second is a mode ("/data:ro") is an anonymous volume to the
 // daemon; treating its first part as a source can only deny more.
 func bindSource(raw string) (string, bool) {
-	parts := strings.SplitN(raw, ":", 4)
-	if len(parts) < 2 || !hostpath.IsAbs(parts[0]) {
+	// strings.Cut gives the daemon's parts[0], and ok when len(parts) >= 2.
+	src, _, ok := strings.Cut(raw, ":")
+	if !ok || !hostpath.IsAbs(src) {
 		return "", false
 	}
-	return parts[0], true
+	return src, true
 }
 
 // socketJudge judges host sources against the protected paths.
