@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/docker/go-connections/sockets"
-	"github.com/docker/go-plugins-helpers/authorization"
 
 	"github.com/ci-authz/ci-authz/internal/audit"
 	"github.com/ci-authz/ci-authz/internal/policy"
@@ -117,7 +116,7 @@ func runServe(args []string) int {
 	}()
 
 	log.WithFields(map[string]any{"socket": *socket, "version": version, "hostRoot": *hostRoot}).Info("serving")
-	if err := authorization.NewHandler(h).Serve(l); err != nil && !errors.Is(err, net.ErrClosed) {
+	if err := h.Serve(l); err != nil && !errors.Is(err, net.ErrClosed) {
 		log.WithError(err).Error("serving failed")
 		return 1
 	}
