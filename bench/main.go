@@ -56,7 +56,7 @@ type scale struct {
 }
 
 var (
-	fullScale = scale{goCount: 5, workers: 4, protoRounds: 12, protoSlice: 2 * time.Second, protoOps: 100000,
+	fullScale = scale{goCount: 5, workers: 4, protoRounds: 10, protoSlice: 1500 * time.Millisecond, protoOps: 100000,
 		apiRounds: 8, apiSlice: time.Second, pingOps: 20000, listOps: 5000, createOps: 500, idleContainers: 10}
 	quickScale = scale{goCount: 1, workers: 4, protoRounds: 2, protoSlice: 500 * time.Millisecond, protoOps: 100000,
 		apiRounds: 1, apiSlice: 300 * time.Millisecond, pingOps: 20000, listOps: 5000, createOps: 500, idleContainers: 10}
@@ -242,8 +242,16 @@ func (p *pluginProc) displayName() string {
 	return "ci-authz"
 }
 
-// runProtocol alternates the two plugins over the rounds, after a warm-up
-// round that is not counted.
+// protocolModes are the two ways the mix is sent: as dockerd sends it
+// (the targets apply to this one), and AuthZReq alone, where every plugin
+// decodes the same messages and only the decision differs.
+var protocolModes = []struct {
+	name    string
+	reqOnly bool
+}{{"dockerd", false}, {"AuthZReq only", true}}
+
+// runProtocol alternates the two plugins, in both modes, over the rounds,
+// after a warm-up round that is not counted.
 func runProtocol(s scale, ci, null *pluginProc) (*ProtocolReport, error) {
 	mix, err := load.NewMix()
 	if err != nil {
@@ -254,54 +262,60 @@ func runProtocol(s scale, ci, null *pluginProc) (*ProtocolReport, error) {
 		strict bool
 	}
 	targets := []target{{null, false}, {ci, true}}
-	pooled := map[string]*load.Result{}
-	cpu := map[string]time.Duration{} // the plugin processes' CPU time
-	rep := &ProtocolReport{Workers: s.workers, Rounds: s.protoRounds, SliceSeconds: s.protoSlice.Seconds(), Mix: mix.Kinds(), Plugins: map[string]Stats{}}
-	for r := -1; r < s.protoRounds; r++ {
-		round := map[string]load.Result{}
-		for i := range targets {
-			t := targets[(i+max(r, 0))%len(targets)]
-			lim := load.Limits{Workers: s.workers, Ops: s.protoOps, Time: s.protoSlice}
-			cpu0, err := cpuTime(t.p.cmd.Process.Pid)
-			if err != nil {
-				return nil, err
+	rep := &ProtocolReport{Workers: s.workers, Rounds: s.protoRounds, SliceSeconds: s.protoSlice.Seconds(), Mix: mix.Kinds()}
+	for _, mode := range protocolModes {
+		pooled := map[string]*load.Result{}
+		cpu := map[string]time.Duration{} // the plugin processes' CPU time
+		part := ProtocolPart{Mode: mode.name, Plugins: map[string]Stats{}}
+		for r := -1; r < s.protoRounds; r++ {
+			round := map[string]load.Result{}
+			for i := range targets {
+				t := targets[(i+max(r, 0))%len(targets)]
+				lim := load.Limits{Workers: s.workers, Ops: s.protoOps, Time: s.protoSlice}
+				cpu0, err := cpuTime(t.p.cmd.Process.Pid)
+				if err != nil {
+					return nil, err
+				}
+				res := load.Run(context.Background(), lim, func() *http.Client { return load.UnixClient(t.p.socket, time.Minute) },
+					mix.PluginOp(t.strict, mode.reqOnly))
+				if res.Errors > 0 {
+					return nil, fmt.Errorf("%s: %d of %d requests failed, first: %s", t.p.displayName(), res.Errors, res.Ops, res.FirstErr)
+				}
+				cpu1, err := cpuTime(t.p.cmd.Process.Pid)
+				if err != nil {
+					return nil, err
+				}
+				round[t.p.displayName()] = res
+				if r >= 0 {
+					cpu[t.p.displayName()] += cpu1 - cpu0
+				}
 			}
-			res := load.Run(context.Background(), lim, func() *http.Client { return load.UnixClient(t.p.socket, time.Minute) }, mix.PluginOp(t.strict))
-			if res.Errors > 0 {
-				return nil, fmt.Errorf("%s: %d of %d requests failed, first: %s", t.p.displayName(), res.Errors, res.Ops, res.FirstErr)
+			if r < 0 {
+				continue // warm-up
 			}
-			cpu1, err := cpuTime(t.p.cmd.Process.Pid)
-			if err != nil {
-				return nil, err
+			for name, res := range round {
+				if pooled[name] == nil {
+					pooled[name] = &load.Result{}
+				}
+				pooled[name].Merge(res)
 			}
-			round[t.p.displayName()] = res
-			if r >= 0 {
-				cpu[t.p.displayName()] += cpu1 - cpu0
-			}
+			n, c := round["null"], round["ci-authz"]
+			tr := ratio(c.PerSecond(), n.PerSecond())
+			pr := ratio(float64(load.Quantile(c.Latencies, 0.99)), float64(load.Quantile(n.Latencies, 0.99)))
+			part.RoundThroughputRatios = append(part.RoundThroughputRatios, tr)
+			part.RoundP99Ratios = append(part.RoundP99Ratios, pr)
+			progress("protocol (%s) round %2d  null %6.0f req/s  ci-authz %6.0f req/s  ratio %.3f  p99 ratio %.3f",
+				mode.name, r+1, n.PerSecond(), c.PerSecond(), tr, pr)
 		}
-		if r < 0 {
-			continue // warm-up
+		for name, r := range pooled {
+			st := stats(r)
+			st.PluginCPUUs = us(cpu[name]) / float64(max(r.Ops, 1))
+			part.Plugins[name] = st
 		}
-		for name, res := range round {
-			if pooled[name] == nil {
-				pooled[name] = &load.Result{}
-			}
-			pooled[name].Merge(res)
-		}
-		n, c := round["null"], round["ci-authz"]
-		tr := ratio(c.PerSecond(), n.PerSecond())
-		pr := ratio(float64(load.Quantile(c.Latencies, 0.99)), float64(load.Quantile(n.Latencies, 0.99)))
-		rep.RoundThroughputRatios = append(rep.RoundThroughputRatios, tr)
-		rep.RoundP99Ratios = append(rep.RoundP99Ratios, pr)
-		progress("protocol round %2d  null %6.0f req/s  ci-authz %6.0f req/s  ratio %.3f  p99 ratio %.3f", r+1, n.PerSecond(), c.PerSecond(), tr, pr)
+		part.ThroughputRatio = median(part.RoundThroughputRatios)
+		part.P99Ratio = median(part.RoundP99Ratios)
+		rep.Parts = append(rep.Parts, part)
 	}
-	for name, r := range pooled {
-		st := stats(r)
-		st.PluginCPUUs = us(cpu[name]) / float64(max(r.Ops, 1))
-		rep.Plugins[name] = st
-	}
-	rep.ThroughputRatio = median(rep.RoundThroughputRatios)
-	rep.P99Ratio = median(rep.RoundP99Ratios)
 	return rep, nil
 }
 

@@ -65,6 +65,13 @@ type ProtocolReport struct {
 	Rounds       int                `json:"rounds"`
 	SliceSeconds float64            `json:"sliceSeconds"`
 	Mix          map[string]float64 `json:"mix"`
+	Parts        []ProtocolPart     `json:"parts"`
+}
+
+// ProtocolPart is the mix sent one way: "dockerd" (AuthZReq, then
+// AuthZRes where the daemon sends one) or "AuthZReq only".
+type ProtocolPart struct {
+	Mode string `json:"mode"`
 	// Plugins are all rounds pooled.
 	Plugins map[string]Stats `json:"plugins"`
 	// ThroughputRatio and P99Ratio (ci-authz / null) are the medians of the
@@ -74,6 +81,19 @@ type ProtocolReport struct {
 	P99Ratio              float64   `json:"p99Ratio"`
 	RoundThroughputRatios []float64 `json:"roundThroughputRatios"`
 	RoundP99Ratios        []float64 `json:"roundP99Ratios"`
+}
+
+// part returns the part sent in mode, or nil.
+func (p *ProtocolReport) part(mode string) *ProtocolPart {
+	if p == nil {
+		return nil
+	}
+	for i := range p.Parts {
+		if p.Parts[i].Mode == mode {
+			return &p.Parts[i]
+		}
+	}
+	return nil
 }
 
 // DaemonReport is the part through a private dockerd.
@@ -143,7 +163,7 @@ func (r *Report) evaluate() {
 			add("decision for a typical create, allocations", b.AllocsPerOp, "< 50", b.AllocsPerOp < 50)
 		}
 	}
-	if p := r.Protocol; p != nil {
+	if p := r.Protocol.part("dockerd"); p != nil {
 		add("protocol throughput, ci-authz / null", p.ThroughputRatio, ">= 0.90", p.ThroughputRatio >= 0.9)
 		add("protocol p99, ci-authz / null", p.P99Ratio, "<= 1.20", p.P99Ratio > 0 && p.P99Ratio <= 1.2)
 	}
@@ -176,24 +196,27 @@ func (r *Report) print(w io.Writer, prev *Report) {
 	if p := r.Protocol; p != nil {
 		fmt.Fprintf(w, "\n2. Plugin protocol (%d workers, keep-alive; %d rounds of %.1f s per plugin, alternating; mix %s)\n",
 			p.Workers, p.Rounds, p.SliceSeconds, mixString(p.Mix))
-		fmt.Fprintln(tw, "plugin\treq/s\tp50 µs\tp99 µs\tplugin CPU µs/req\tchange\t")
-		for _, name := range []string{"null", "ci-authz"} {
-			s := p.Plugins[name]
-			var old float64
-			if prev != nil && prev.Protocol != nil {
-				old = prev.Protocol.Plugins[name].PerSecond
+		for _, part := range p.Parts {
+			fmt.Fprintf(w, "  sent as %s:\n", part.Mode)
+			fmt.Fprintln(tw, "plugin\treq/s\tp50 µs\tp99 µs\tplugin CPU µs/req\tchange\t")
+			for _, name := range []string{"null", "ci-authz"} {
+				s := part.Plugins[name]
+				var old float64
+				if pp := prev.protocolPart(part.Mode); pp != nil {
+					old = pp.Plugins[name].PerSecond
+				}
+				fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%s\t\n", name, s.PerSecond, s.P50Us, s.P99Us, s.PluginCPUUs, change(s.PerSecond, old))
 			}
-			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%s\t\n", name, s.PerSecond, s.P50Us, s.P99Us, s.PluginCPUUs, change(s.PerSecond, old))
+			fmt.Fprintf(tw, "ci-authz / null (median of rounds)\t%.3f\t\t%.3f\t%.3f\t\t\n", part.ThroughputRatio, part.P99Ratio,
+				ratio(part.Plugins["ci-authz"].PluginCPUUs, part.Plugins["null"].PluginCPUUs))
+			tw.Flush()
+			fmt.Fprintln(w, "  per kind (p50 / p99 µs):")
+			for _, k := range sortedKeys(p.Mix) {
+				n, c := part.Plugins["null"].ByKind[k], part.Plugins["ci-authz"].ByKind[k]
+				fmt.Fprintf(tw, "  %s\tnull %.0f / %.0f\tci-authz %.0f / %.0f\t\n", k, n.P50Us, n.P99Us, c.P50Us, c.P99Us)
+			}
+			tw.Flush()
 		}
-		fmt.Fprintf(tw, "ci-authz / null (median of rounds)\t%.3f\t\t%.3f\t%.3f\t\t\n", p.ThroughputRatio, p.P99Ratio,
-			ratio(p.Plugins["ci-authz"].PluginCPUUs, p.Plugins["null"].PluginCPUUs))
-		tw.Flush()
-		fmt.Fprintln(w, "  per kind (p50 / p99 µs):")
-		for _, k := range sortedKeys(p.Mix) {
-			n, c := p.Plugins["null"].ByKind[k], p.Plugins["ci-authz"].ByKind[k]
-			fmt.Fprintf(tw, "  %s\tnull %.0f / %.0f\tci-authz %.0f / %.0f\t\n", k, n.P50Us, n.P99Us, c.P50Us, c.P99Us)
-		}
-		tw.Flush()
 	}
 	if d := r.Daemon; d != nil {
 		fmt.Fprintf(w, "\n3. Through dockerd %s (API %s; %d workers; %d rounds of %.1f s per workload and configuration, rotating; %d idle containers)\n",
@@ -235,6 +258,13 @@ func (r *Report) print(w io.Writer, prev *Report) {
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+}
+
+func (r *Report) protocolPart(mode string) *ProtocolPart {
+	if r == nil {
+		return nil
+	}
+	return r.Protocol.part(mode)
 }
 
 func prevDecision(prev *Report, name string) float64 {

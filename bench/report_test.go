@@ -41,9 +41,12 @@ func TestParseGoBench(t *testing.T) {
 func TestEvaluateAndPrint(t *testing.T) {
 	r := &Report{
 		Decision: parseGoBench(goTestOutput),
-		Protocol: &ProtocolReport{ThroughputRatio: 0.95, P99Ratio: 1.3, Plugins: map[string]Stats{"null": {}, "ci-authz": {}}},
-		Daemon:   &DaemonReport{Loads: []DaemonLoad{{Name: "GET /_ping", CiAuthzVsNull: 0.97}}},
-		Memory:   map[string]Memory{"ci-authz": {PeakRSSKiB: 15 * 1024}},
+		Protocol: &ProtocolReport{Parts: []ProtocolPart{
+			{Mode: "dockerd", ThroughputRatio: 0.95, P99Ratio: 1.3, Plugins: map[string]Stats{"null": {}, "ci-authz": {}}},
+			{Mode: "AuthZReq only", ThroughputRatio: 0.5, P99Ratio: 3, Plugins: map[string]Stats{"null": {}, "ci-authz": {}}},
+		}},
+		Daemon: &DaemonReport{Loads: []DaemonLoad{{Name: "GET /_ping", CiAuthzVsNull: 0.97}}},
+		Memory: map[string]Memory{"ci-authz": {PeakRSSKiB: 15 * 1024}},
 	}
 	r.evaluate()
 	met := map[string]bool{}
@@ -68,7 +71,7 @@ func TestEvaluateAndPrint(t *testing.T) {
 	}
 	var out bytes.Buffer
 	r.print(&out, r)
-	for _, s := range []string{"DecideCreateAllowedHostRoot", "MISSED", "protocol p99", "+0.0%"} {
+	for _, s := range []string{"DecideCreateAllowedHostRoot", "MISSED", "protocol p99", "+0.0%", "sent as AuthZReq only"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("the table lacks %q:\n%s", s, out.String())
 		}

@@ -95,7 +95,7 @@ func TestRunPluginMix(t *testing.T) {
 		t.Fatal(err)
 	}
 	newClient := func() *http.Client { return UnixClient(sock, 10*time.Second) }
-	res := Run(context.Background(), Limits{Workers: 3, Ops: 200, Time: time.Minute}, newClient, mix.PluginOp(true))
+	res := Run(context.Background(), Limits{Workers: 3, Ops: 200, Time: time.Minute}, newClient, mix.PluginOp(true, false))
 	if res.Errors != 0 || res.Ops != 200 || len(res.Latencies) != 200 {
 		t.Fatalf("ops %d, errors %d (%s), latencies %d", res.Ops, res.Errors, res.FirstErr, len(res.Latencies))
 	}
@@ -109,6 +109,11 @@ func TestRunPluginMix(t *testing.T) {
 	if got, want := len(p.res), 200-len(res.ByKind["create-denied"]); got != want {
 		t.Errorf("%d AuthZRes calls, want %d", got, want)
 	}
+	// AuthZReq only: none at all.
+	before := len(p.res)
+	if res := Run(context.Background(), Limits{Workers: 2, Ops: 50, Time: time.Minute}, newClient, mix.PluginOp(true, true)); res.Errors != 0 || len(p.res) != before {
+		t.Errorf("AuthZReq only: %d errors (%s), %d AuthZRes calls", res.Errors, res.FirstErr, len(p.res)-before)
+	}
 }
 
 func TestRunStrictCatchesWrongAnswers(t *testing.T) {
@@ -116,11 +121,11 @@ func TestRunStrictCatchesWrongAnswers(t *testing.T) {
 	sock := servePlugin(t, allowAll)
 	mix, _ := NewMix()
 	newClient := func() *http.Client { return UnixClient(sock, 10*time.Second) }
-	res := Run(context.Background(), Limits{Workers: 1, Ops: 100, Time: time.Minute}, newClient, mix.PluginOp(true))
+	res := Run(context.Background(), Limits{Workers: 1, Ops: 100, Time: time.Minute}, newClient, mix.PluginOp(true, false))
 	if res.Errors == 0 || !strings.Contains(res.FirstErr, "create-denied") {
 		t.Errorf("a plugin that allows the denied create must fail the strict mix: %d errors, %q", res.Errors, res.FirstErr)
 	}
-	res = Run(context.Background(), Limits{Workers: 1, Ops: 100, Time: time.Minute}, newClient, mix.PluginOp(false))
+	res = Run(context.Background(), Limits{Workers: 1, Ops: 100, Time: time.Minute}, newClient, mix.PluginOp(false, false))
 	if res.Errors != 0 {
 		t.Errorf("the null plugin's mix: %s", res.FirstErr)
 	}

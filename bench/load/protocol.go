@@ -84,11 +84,11 @@ func (m *Mix) Kinds() map[string]float64 {
 }
 
 // PluginOp returns the operation of one API request as dockerd forwards it
-// to an authorization plugin: AuthZReq, then, if the daemon would go on,
-// AuthZRes. The script is the same for every plugin, so that each gets the
-// same traffic; strict checks that the plugin answers as ci-authz must
-// (the null plugin allows everything).
-func (m *Mix) PluginOp(strict bool) Op {
+// to an authorization plugin: AuthZReq, then, if the daemon would go on and
+// reqOnly is false, AuthZRes. The script is the same for every plugin, so
+// that each gets the same traffic; strict checks that the plugin answers as
+// ci-authz must (the null plugin allows everything).
+func (m *Mix) PluginOp(strict, reqOnly bool) Op {
 	return func(ctx context.Context, c *http.Client, n int) (string, error) {
 		e := m.order[n%len(m.order)]
 		allow, err := authz(ctx, c, "/AuthZPlugin.AuthZReq", e.req)
@@ -98,7 +98,7 @@ func (m *Mix) PluginOp(strict bool) Op {
 		if want := e.allow || !strict; allow != want {
 			return e.name, fmt.Errorf("%s: AuthZReq answered allow=%v, want %v", e.name, allow, want)
 		}
-		if e.res == nil {
+		if e.res == nil || reqOnly {
 			return e.name, nil
 		}
 		if allow, err = authz(ctx, c, "/AuthZPlugin.AuthZRes", e.res); err == nil && !allow {
