@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ci-authz/ci-authz/bench/dockerd"
 	"github.com/ci-authz/ci-authz/bench/load"
@@ -50,15 +51,22 @@ func daemonLoads(d *dockerd.Daemon, image, work string, s scale) ([]apiLoad, err
 			if err := jsonUnmarshal(b, &created); err != nil {
 				return "", err
 			}
-			_, err = load.Call(ctx, c, http.MethodDelete, "http://docker"+d.API+"/containers/"+created.Id+"?force=1", nil, nil, http.StatusNoContent)
+			// Remove it even if the slice's time is up meanwhile.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			_, err = load.Call(rctx, c, http.MethodDelete, "http://docker"+d.API+"/containers/"+created.Id+"?force=1", nil, nil, http.StatusNoContent)
+			if err == nil && ctx.Err() != nil {
+				err = ctx.Err() // done, but after the slice's end: not counted
+			}
 			return "", err
 		}
 	}
-	lim := func(ops int) load.Limits { return load.Limits{Workers: s.workers, Ops: ops, Time: s.apiSlice} }
+	lim := func(ops int, t time.Duration) load.Limits { return load.Limits{Workers: s.workers, Ops: ops, Time: t} }
 	return []apiLoad{
-		{"GET /_ping", lim(s.pingOps), get("/_ping")},
-		{"GET /containers/json", lim(s.listOps), get(d.API + "/containers/json?all=1")},
-		{"create+remove", lim(s.createOps), createRemove},
+		{"GET /_ping", lim(s.pingOps, s.apiSlice), get("/_ping")},
+		{"GET /containers/json", lim(s.listOps, s.apiSlice), get(d.API + "/containers/json?all=1")},
+		// Some 100 per second: a longer slice for as many samples.
+		{"create+remove", lim(s.createOps, 3*s.apiSlice), createRemove},
 	}, nil
 }
 
@@ -132,6 +140,30 @@ func daemonConfigs(d *dockerd.Daemon, image string, null, ciAuthz *pluginProc) [
 	}
 }
 
+// removeAllBut removes every container whose name does not start with
+// keep: creates the time limit cut off after the daemon had begun them.
+func removeAllBut(d *dockerd.Daemon, keep string) error {
+	var all []struct {
+		Id    string
+		Names []string
+	}
+	if err := d.GetJSON(d.API+"/containers/json?all=1", &all); err != nil {
+		return err
+	}
+	for _, c := range all {
+		if len(c.Names) > 0 && strings.HasPrefix(strings.TrimPrefix(c.Names[0], "/"), keep) {
+			continue
+		}
+		// 404: a create cut off by the time limit was being undone by the
+		// daemon itself.
+		if status, b, err := d.Do(http.MethodDelete, d.API+"/containers/"+c.Id+"?force=1", "", nil); err != nil ||
+			status != http.StatusNoContent && status != http.StatusNotFound {
+			return fmt.Errorf("removing %s: HTTP %d %v %.200s", c.Id, status, err, b)
+		}
+	}
+	return nil
+}
+
 // createIdle creates n containers that are never started, so that
 // GET /containers/json has a realistic answer to forward to the plugins.
 func createIdle(d *dockerd.Daemon, image, prefix string, n int) error {
@@ -181,7 +213,7 @@ func (r *apiResults) ratios(loadName, a, b string) []float64 {
 // runDaemonRounds switches the daemon between the configurations, in a
 // rotated order each round, and runs every workload under each. A first
 // round warms the daemon and the plugins up and is not counted.
-func runDaemonRounds(d *dockerd.Daemon, loads []apiLoad, configs []config, rounds int, namePrefix string) (*apiResults, error) {
+func runDaemonRounds(d *dockerd.Daemon, loads []apiLoad, configs []config, rounds int, namePrefix, idlePrefix string) (*apiResults, error) {
 	out := &apiResults{pooled: map[string]map[string]*load.Result{}}
 	for r := -1; r < rounds; r++ {
 		for i := range configs {
@@ -197,6 +229,9 @@ func runDaemonRounds(d *dockerd.Daemon, loads []apiLoad, configs []config, round
 				res := load.Run(context.Background(), l.lim, d.Client, l.op(prefix))
 				if res.Errors > 0 {
 					return out, fmt.Errorf("%s with %s: %d of %d failed, first: %s", l.name, c.name, res.Errors, res.Ops, res.FirstErr)
+				}
+				if err := removeAllBut(d, idlePrefix); err != nil {
+					return out, err
 				}
 				if r >= 0 {
 					out.add(r, l.name, c.name, res)

@@ -49,17 +49,19 @@ type scale struct {
 	protoSlice  time.Duration // per plugin and round
 	protoOps    int           // at most, per slice
 	apiRounds   int
-	apiSlice    time.Duration // per workload, configuration and round
+	apiSlice    time.Duration // per workload, configuration and round (three times that for create+remove)
 	// At most, per slice.
 	pingOps, listOps, createOps int
 	idleContainers              int
 }
 
 var (
-	fullScale = scale{goCount: 5, workers: 4, protoRounds: 10, protoSlice: 1500 * time.Millisecond, protoOps: 100000,
-		apiRounds: 8, apiSlice: time.Second, pingOps: 20000, listOps: 5000, createOps: 500, idleContainers: 10}
+	// Rounds of the dockerd part are a multiple of the three
+	// configurations, so that each comes first, second and third as often.
+	fullScale = scale{goCount: 3, workers: 4, protoRounds: 8, protoSlice: 1500 * time.Millisecond, protoOps: 100000,
+		apiRounds: 12, apiSlice: 750 * time.Millisecond, pingOps: 20000, listOps: 5000, createOps: 1000, idleContainers: 10}
 	quickScale = scale{goCount: 1, workers: 4, protoRounds: 2, protoSlice: 500 * time.Millisecond, protoOps: 100000,
-		apiRounds: 1, apiSlice: 300 * time.Millisecond, pingOps: 20000, listOps: 5000, createOps: 500, idleContainers: 10}
+		apiRounds: 1, apiSlice: 300 * time.Millisecond, pingOps: 20000, listOps: 5000, createOps: 1000, idleContainers: 10}
 )
 
 // legacyPluginDir is where dockerd finds legacy plugin sockets.
@@ -334,16 +336,35 @@ func runDaemon(s scale, work, id string, ci, null *pluginProc) (*DaemonReport, e
 	if err := d.ImportBusybox(image); err != nil {
 		return nil, err
 	}
-	if err := createIdle(d, image, id+"-idle-", s.idleContainers); err != nil {
+	idle := id + "-idle-"
+	if err := createIdle(d, image, idle, s.idleContainers); err != nil {
 		return nil, err
 	}
 	loads, err := daemonLoads(d, image, work, s)
 	if err != nil {
 		return nil, err
 	}
-	results, err := runDaemonRounds(d, loads, daemonConfigs(d, image, null, ci), s.apiRounds, id)
+	results, err := runDaemonRounds(d, loads, daemonConfigs(d, image, null, ci), s.apiRounds, id, idle)
 	if err != nil {
 		return nil, err
+	}
+	// Every create+remove removed its container (or the sweep after each
+	// slice did): GET /containers/json answered the same list throughout.
+	var left []struct{ Id string }
+	for try := 0; ; try++ {
+		if err := removeAllBut(d, idle); err != nil {
+			return nil, err
+		}
+		if err := d.GetJSON(d.API+"/containers/json?all=1", &left); err != nil {
+			return nil, err
+		}
+		if len(left) == s.idleContainers {
+			break
+		}
+		if try == 10 {
+			return nil, fmt.Errorf("%d containers on the daemon after the run, want the %d idle ones", len(left), s.idleContainers)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	rep := &DaemonReport{Version: d.Version, API: d.API, Workers: s.workers, Rounds: s.apiRounds, SliceSeconds: s.apiSlice.Seconds(),
 		IdleContainers: s.idleContainers}
