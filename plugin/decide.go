@@ -13,14 +13,11 @@ import (
 	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
 	"github.com/ci-authz/ci-authz/internal/route"
+	"github.com/ci-authz/ci-authz/internal/verdict"
 )
 
 // Outcome is a finding with what the policy made of it.
-type Outcome struct {
-	checks.Finding
-	Action policy.Action // deny, audit or allow
-	Note   string        // why, when not the rule's own action
-}
+type Outcome = verdict.Outcome
 
 // Decision is the answer to one AuthZReq.
 type Decision struct {
@@ -56,7 +53,7 @@ func DecideWith(p *policy.Policy, req *authorization.Request, opts Options) Deci
 		user = req.User
 	}
 	for _, f := range findings {
-		d.Outcomes = append(d.Outcomes, apply(p, user, f))
+		d.Outcomes = append(d.Outcomes, verdict.Apply(p, user, f))
 	}
 	d.Allow = true
 	var denied []Outcome
@@ -67,7 +64,7 @@ func DecideWith(p *policy.Policy, req *authorization.Request, opts Options) Deci
 		}
 	}
 	if !d.Allow {
-		d.Msg = denyMessage(denied)
+		d.Msg = verdict.DenyMessage(denied)
 	}
 	return d
 }
@@ -138,58 +135,11 @@ func malformed(field, value, reason string) []checks.Finding {
 	}}
 }
 
-// apply turns a finding into an outcome: the rule's action, then an
-// exception for the authenticated user, then the global audit mode.
-func apply(p *policy.Policy, user string, f checks.Finding) Outcome {
-	o := Outcome{Finding: f, Action: p.Action(f.Rule)}
-	if o.Action == policy.Allow {
-		return o // logged at debug level only: the policy says this is fine
-	}
-	if e, ok := p.ExemptionFor(user, f.Rule); ok {
-		o.Action, o.Note = policy.Allow, fmt.Sprintf("exception for user %q (%s line %d)", user, p.Source, e.Line)
-		return o
-	}
-	if o.Action == policy.Deny && p.Mode == policy.AuditOnly {
-		o.Action, o.Note = policy.Audit, "would deny (audit mode)"
-	}
-	return o
-}
-
-// maxMsgValue keeps deny messages short enough to read in a CI log.
-const maxMsgValue = 120
-
-// denyMessage is what the CI user reads after "authorization denied by
-// plugin ci-authz: ": the first denied finding in full, then how many more.
-func denyMessage(denied []Outcome) string {
-	f := denied[0]
-	var b strings.Builder
-	fmt.Fprintf(&b, "[%s] %s", f.Rule, f.Field)
-	if f.Value != "" {
-		b.WriteString("=" + truncate(f.Value, maxMsgValue))
-	}
-	fmt.Fprintf(&b, ": %s. Instead: %s.", f.Reason, f.Fix)
-	if len(denied) > 1 {
-		var more []string
-		for _, o := range denied[1:] {
-			more = append(more, fmt.Sprintf("[%s] %s", o.Rule, o.Field))
-		}
-		fmt.Fprintf(&b, " Also denied: %s.", strings.Join(more, ", "))
-	}
-	return b.String()
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
-
 // uriForLog is the request target without its query string, which can carry
 // secrets (build args, registry credentials).
 func uriForLog(raw string) string {
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
-	return truncate(raw, 256)
+	return verdict.Truncate(raw, 256)
 }
