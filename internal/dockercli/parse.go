@@ -319,7 +319,7 @@ func (b *createBuilder) add(name, v string, i int) {
 // name becomes a device request, anything else "src[:dst][:perms]".
 func (b *createBuilder) device(v string, i int) {
 	hc := b.hc
-	if isCDIName(v) {
+	if IsCDIName(v) {
 		b.origin(fmt.Sprintf("DeviceRequests[%d]", len(hc.DeviceRequests)), i)
 		hc.DeviceRequests = append(hc.DeviceRequests, container.DeviceRequest{Driver: "cdi", DeviceIDs: []string{v}})
 		return
@@ -363,8 +363,8 @@ func networkName(v string) string {
 	return v
 }
 
-// isCDIName is the CDI parser's IsQualifiedName: vendor/class=name.
-func isCDIName(v string) bool {
+// IsCDIName is the CDI parser's IsQualifiedName: vendor/class=name.
+func IsCDIName(v string) bool {
 	kind, name, ok := strings.Cut(v, "=")
 	return ok && name != "" && strings.Contains(kind, "/") && !strings.Contains(kind, ":")
 }
