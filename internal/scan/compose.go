@@ -47,7 +47,13 @@ func composeJobs(files []string) ([]job, []Problem) {
 		problems = append(problems, Problem{Location: Location{File: files[len(files)-1]}, Message: w, Warning: true})
 	}
 	if err != nil {
-		problems = append(problems, Problem{Location: Location{File: files[len(files)-1]}, Message: "not a valid Compose project: " + err.Error()})
+		msg := err.Error()
+		for _, f := range files { // compose-go names files by absolute path
+			if abs, aerr := filepath.Abs(f); aerr == nil {
+				msg = strings.ReplaceAll(msg, abs, f)
+			}
+		}
+		problems = append(problems, Problem{Location: Location{File: files[len(files)-1]}, Message: "not a valid Compose project: " + msg})
 		return nil, problems
 	}
 	l := &composeLocator{byPath: map[string]*yamlFile{}, env: project.Environment}

@@ -215,8 +215,8 @@ func mergeVars(base, over map[string]string) map[string]string {
 
 // include is a local file a GitLab CI file includes, and where.
 type include struct {
-	path string
-	at   Location
+	path, name string // name as written
+	at         Location
 }
 
 // gitlabIncludes lists the local files an include: names (a path, a list
@@ -241,11 +241,11 @@ func gitlabIncludes(f *yamlFile, inc *yaml.Node) []include {
 		p := filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(name, "/")))
 		matches, err := filepath.Glob(p)
 		if err != nil || len(matches) == 0 {
-			out = append(out, include{p, at}) // reported as missing
+			out = append(out, include{p, name, at}) // reported as missing
 			continue
 		}
 		for _, m := range matches {
-			out = append(out, include{m, at})
+			out = append(out, include{m, name, at})
 		}
 	}
 	return out

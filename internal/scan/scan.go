@@ -8,6 +8,7 @@ package scan
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -115,8 +116,9 @@ func (r *Result) judge(p *policy.Policy, j job) {
 			}
 		}
 		if unresolved(f.Value) {
+			v := unknownExprRun.ReplaceAllString(f.Value, "${{ ... }}")
 			r.Problems = append(r.Problems, Problem{Location: loc, Warning: true,
-				Message: fmt.Sprintf("%s: %s=%s depends on a value only the CI system knows; the plugin will judge it at run time", key, f.Field, f.Value)})
+				Message: fmt.Sprintf("%s: %s=%s depends on a value only the CI system knows; the plugin will judge it at run time", key, f.Field, v)})
 			continue
 		}
 		r.Findings = append(r.Findings, Finding{Location: loc, Kind: j.kind, Subject: j.subject, Key: key, Context: j.context, Outcome: o})
@@ -126,6 +128,8 @@ func (r *Result) judge(p *policy.Policy, j job) {
 // unknownExpr stands for a GitHub expression ci-authz cannot evaluate;
 // unknown shell variables stay "${NAME}".
 const unknownExpr = "__gh__"
+
+var unknownExprRun = regexp.MustCompile(`__gh__+`)
 
 func unresolved(v string) bool {
 	return strings.Contains(v, "${") || strings.Contains(v, unknownExpr)

@@ -170,7 +170,7 @@ func (s *scanner) gitlab(p string) {
 	for _, inc := range scanGitLab(f, s.p, s.r) {
 		if _, err := os.Stat(inc.path); err != nil {
 			s.r.Problems = append(s.r.Problems, Problem{Location: inc.at, Warning: true,
-				Message: "include " + inc.path + " not scanned: " + unwrapPathError(err)})
+				Message: "include " + inc.name + " not scanned: " + unwrapPathError(err)})
 			continue
 		}
 		s.gitlab(filepath.Clean(inc.path))
