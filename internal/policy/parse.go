@@ -151,11 +151,17 @@ func (w *walker) list(n *yaml.Node, field string, fn func(i int, item *yaml.Node
 }
 
 func (w *walker) top(n *yaml.Node, p *Policy) {
-	w.mapping(n, "", []string{"mode", "rules", "exceptions"}, func(key string, v *yaml.Node) {
+	var profileNode *yaml.Node
+	w.mapping(n, "", []string{"mode", "profile", "rules", "exceptions"}, func(key string, v *yaml.Node) {
 		switch key {
 		case "mode":
 			if m, ok := w.enum(v, "mode", string(Enforce), string(AuditOnly)); ok {
 				p.Mode = Mode(m)
+			}
+		case "profile":
+			profileNode = v
+			if pr, ok := w.enum(v, "profile", string(Baseline), string(Restricted), string(Custom)); ok {
+				p.Profile = Profile(pr)
 			}
 		case "rules":
 			w.rules(v, p)
@@ -163,6 +169,14 @@ func (w *walker) top(n *yaml.Node, p *Policy) {
 			w.exceptions(v, p)
 		}
 	})
+	if p.Profile == Custom && profileNode != nil {
+		for _, r := range ConfigurableRules {
+			if _, ok := p.actions[r]; !ok {
+				w.errorf(profileNode, "rules."+string(r)+".action", "profile custom gives no rule a default; set it to deny, audit or allow (baseline: %s, restricted: %s)",
+					ProfileAction(Baseline, r), ProfileAction(Restricted, r))
+			}
+		}
+	}
 }
 
 func ruleNames() []string {
@@ -173,30 +187,36 @@ func ruleNames() []string {
 	return out
 }
 
+// setting is a key a rule takes besides action, with its parser.
+type setting struct {
+	key   string
+	parse func(w *walker, n *yaml.Node, field string, p *Policy)
+}
+
+// settings are the keys each rule takes besides action.
+var settings = map[RuleName][]setting{
+	HostSockets:  {{"paths", (*walker).socketPaths}},
+	Capabilities: {{"allowed", (*walker).allowedCaps}},
+}
+
 func (w *walker) rules(n *yaml.Node, p *Policy) {
 	w.mapping(n, "rules", ruleNames(), func(key string, v *yaml.Node) {
-		field := "rules." + key
-		switch RuleName(key) {
-		case Privileged, DaemonAdmin:
-			r := RuleName(key)
-			w.mapping(v, field, []string{"action"}, func(k string, v *yaml.Node) { w.action(v, field, r, p) })
-		case HostSockets:
-			w.mapping(v, field, []string{"action", "paths"}, func(k string, v *yaml.Node) {
-				if k == "action" {
-					w.action(v, field, HostSockets, p)
-					return
-				}
-				w.socketPaths(v, field+".paths", p)
-			})
-		case Capabilities:
-			w.mapping(v, field, []string{"action", "allowed"}, func(k string, v *yaml.Node) {
-				if k == "action" {
-					w.action(v, field, Capabilities, p)
-					return
-				}
-				w.allowedCaps(v, field+".allowed", p)
-			})
+		r, field := RuleName(key), "rules."+key
+		keys := []string{"action"}
+		for _, s := range settings[r] {
+			keys = append(keys, s.key)
 		}
+		w.mapping(v, field, keys, func(k string, v *yaml.Node) {
+			if k == "action" {
+				w.action(v, field, r, p)
+				return
+			}
+			for _, s := range settings[r] {
+				if s.key == k {
+					s.parse(w, v, field+"."+k, p)
+				}
+			}
+		})
 	})
 }
 

@@ -69,7 +69,7 @@ func (s *Source) install(p *policy.Policy, msg string) {
 	s.current = p
 	s.mu.Unlock()
 	s.Apply(p)
-	f := logrus.Fields{"policy": p.Source, "sha256": p.SHA256, "mode": p.Mode}
+	f := logrus.Fields{"policy": p.Source, "sha256": p.SHA256, "mode": p.Mode, "profile": p.Profile}
 	if p.Source == policy.DefaultSource {
 		f["missingFile"] = s.Path
 	}
