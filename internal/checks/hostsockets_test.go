@@ -39,6 +39,9 @@ func TestHostSockets(t *testing.T) {
 		{"volume create of data", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "none", "o": "bind", "device": "/srv/data"}}}, nil},
 		{"volume create tmpfs", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "tmpfs", "device": "tmpfs", "o": "size=100m"}}}, nil},
 		{"plain volume create", &Request{Volume: &volume.CreateRequest{Name: "cache"}}, nil},
+		{"volume create overlay of data", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "overlay", "device": "overlay",
+			"o": "lowerdir=/srv/a:/srv/b,upperdir=/srv/u,workdir=/srv/w"}}}, nil},
+		{"volume create nfs", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "nfs", "device": ":/export", "o": "addr=10.0.0.1,rw"}}}, nil},
 		// denied
 		{"docker.sock", binds("/var/run/docker.sock:/var/run/docker.sock"), []string{"HostConfig.Binds[0]"}},
 		{"run docker.sock", binds("/run/docker.sock:/d.sock:ro"), []string{"HostConfig.Binds[0]"}},
@@ -74,6 +77,11 @@ func TestHostSockets(t *testing.T) {
 			[]string{"DriverOpts.device"}},
 		{"volume create with default driver", &Request{Volume: &volume.CreateRequest{DriverOpts: map[string]string{"o": "bind", "device": "/var/run/docker.sock"}}},
 			[]string{"DriverOpts.device"}},
+		{"volume create overlay lower /run", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "overlay", "device": "overlay",
+			"o": "lowerdir=/srv/a:/var/run,upperdir=/srv/u,workdir=/srv/w"}}}, []string{"DriverOpts.o"}},
+		{"inline overlay upperdir", mounts(mount.Mount{Type: mount.TypeVolume, Target: "/x", VolumeOptions: &mount.VolumeOptions{DriverConfig: &mount.Driver{Name: "local",
+			Options: map[string]string{"type": "overlay", "device": "overlay", "o": "lowerdir=/srv/a,upperdir=/run/containerd,workdir=/srv/w"}}}}),
+			[]string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.o"}},
 		{"legacy top-level binds", &Request{HostConfigs: []HostConfig{{Path: "", HostConfig: &container.HostConfig{Binds: []string{"/:/h"}}}}}, []string{"Binds[0]"}},
 	}
 	for _, c := range cases {
