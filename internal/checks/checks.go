@@ -68,6 +68,9 @@ var All = []Check{
 	{policy.HostSockets, checkHostSockets},
 	{policy.Capabilities, checkCapabilities},
 	{policy.DaemonAdmin, checkDaemonAdmin},
+	{policy.HostNamespaces, checkHostNamespaces},
+	{policy.HostNetwork, checkHostNetwork},
+	{policy.SharedNamespaces, checkSharedNamespaces},
 }
 
 // Run runs every check on c.

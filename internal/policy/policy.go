@@ -62,6 +62,10 @@ const (
 	HostSockets  RuleName = "hostSockets"
 	Capabilities RuleName = "capabilities"
 	DaemonAdmin  RuleName = "daemonAdmin"
+
+	HostNamespaces   RuleName = "hostNamespaces"
+	HostNetwork      RuleName = "hostNetwork"
+	SharedNamespaces RuleName = "sharedNamespaces"
 	// MalformedRequest is not configurable: a request on an endpoint that can
 	// grant privilege whose body ci-authz cannot read is always denied
 	// (logged only, in audit mode).
@@ -81,6 +85,9 @@ var ruleDefaults = []ruleDefault{
 	{HostSockets, Deny, Deny},
 	{Capabilities, Deny, Deny},
 	{DaemonAdmin, Deny, Deny},
+	{HostNamespaces, Deny, Deny},
+	{HostNetwork, Allow, Deny},
+	{SharedNamespaces, Allow, Deny},
 }
 
 // ConfigurableRules are the rules a policy file can set, in file order.
