@@ -71,6 +71,9 @@ var All = []Check{
 	{policy.HostNamespaces, checkHostNamespaces},
 	{policy.HostNetwork, checkHostNetwork},
 	{policy.SharedNamespaces, checkSharedNamespaces},
+	{policy.Devices, checkDevices},
+	{policy.DeviceCgroupRules, checkDeviceCgroupRules},
+	{policy.DeviceRequests, checkDeviceRequests},
 }
 
 // Run runs every check on c.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -197,6 +198,7 @@ type setting struct {
 var settings = map[RuleName][]setting{
 	HostSockets:  {{"paths", (*walker).socketPaths}},
 	Capabilities: {{"allowed", (*walker).allowedCaps}},
+	Devices:      {{"allowed", (*walker).allowedDevices}},
 }
 
 func (w *walker) rules(n *yaml.Node, p *Policy) {
@@ -265,6 +267,35 @@ func (w *walker) allowedCaps(n *yaml.Node, field string, p *Policy) {
 		}
 	})
 	p.AllowedCaps = allowed
+}
+
+// strings walks a list of strings; each must pass check, which returns the
+// value to keep or an error that names what is allowed.
+func (w *walker) strings(n *yaml.Node, field string, check func(string) (string, error)) []string {
+	out := []string{}
+	w.list(n, field, func(i int, item *yaml.Node) {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		s, ok := w.str(item, f)
+		if !ok {
+			return
+		}
+		v, err := check(s)
+		if err != nil {
+			w.errorf(item, f, "%q: %v", s, err)
+			return
+		}
+		out = append(out, v)
+	})
+	return out
+}
+
+func (w *walker) allowedDevices(n *yaml.Node, field string, p *Policy) {
+	p.AllowedDevices = w.strings(n, field, func(s string) (string, error) {
+		if !path.IsAbs(s) || strings.ContainsAny(s, "*?[") {
+			return "", errors.New("must be an absolute device path such as /dev/fuse (no globs: a directory would give every device in it)")
+		}
+		return path.Clean(s), nil
+	})
 }
 
 func (w *walker) exceptions(n *yaml.Node, p *Policy) {

@@ -66,6 +66,10 @@ const (
 	HostNamespaces   RuleName = "hostNamespaces"
 	HostNetwork      RuleName = "hostNetwork"
 	SharedNamespaces RuleName = "sharedNamespaces"
+
+	Devices           RuleName = "devices"
+	DeviceCgroupRules RuleName = "deviceCgroupRules"
+	DeviceRequests    RuleName = "deviceRequests"
 	// MalformedRequest is not configurable: a request on an endpoint that can
 	// grant privilege whose body ci-authz cannot read is always denied
 	// (logged only, in audit mode).
@@ -88,6 +92,9 @@ var ruleDefaults = []ruleDefault{
 	{HostNamespaces, Deny, Deny},
 	{HostNetwork, Allow, Deny},
 	{SharedNamespaces, Allow, Deny},
+	{Devices, Deny, Deny},
+	{DeviceCgroupRules, Deny, Deny},
+	{DeviceRequests, Deny, Deny},
 }
 
 // ConfigurableRules are the rules a policy file can set, in file order.
@@ -133,6 +140,8 @@ type Policy struct {
 	SocketPaths []hostpath.Pattern
 	// AllowedCaps are the normalized (CAP_*) capabilities CapAdd may name.
 	AllowedCaps map[string]bool
+	// AllowedDevices are the host device paths (cleaned) Devices may name.
+	AllowedDevices []string
 
 	Exceptions []Exception
 }
