@@ -74,6 +74,9 @@ var All = []Check{
 	{policy.Devices, checkDevices},
 	{policy.DeviceCgroupRules, checkDeviceCgroupRules},
 	{policy.DeviceRequests, checkDeviceRequests},
+	{policy.SecurityOpt, checkSecurityOpt},
+	{policy.SystemPaths, checkSystemPaths},
+	{policy.Sysctls, checkSysctls},
 }
 
 // Run runs every check on c.

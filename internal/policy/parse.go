@@ -199,6 +199,7 @@ var settings = map[RuleName][]setting{
 	HostSockets:  {{"paths", (*walker).socketPaths}},
 	Capabilities: {{"allowed", (*walker).allowedCaps}},
 	Devices:      {{"allowed", (*walker).allowedDevices}},
+	Sysctls:      {{"allowed", (*walker).allowedSysctls}},
 }
 
 func (w *walker) rules(n *yaml.Node, p *Policy) {
@@ -296,6 +297,35 @@ func (w *walker) allowedDevices(n *yaml.Node, field string, p *Policy) {
 		}
 		return path.Clean(s), nil
 	})
+}
+
+func (w *walker) allowedSysctls(n *yaml.Node, field string, p *Policy) {
+	p.AllowedSysctls = w.strings(n, field, func(s string) (string, error) {
+		if _, err := path.Match(s, ""); err != nil || !ValidSysctlName(strings.ReplaceAll(s, "*", "x")) {
+			return "", errors.New("must be a sysctl name such as net.ipv4.ping_group_range; * matches any part of a name")
+		}
+		return s, nil
+	})
+}
+
+// ValidSysctlName reports whether s is a plain dotted sysctl name: ASCII
+// letters, digits, '_' and '-' between single dots. Anything else (slashes,
+// empty parts) is never on an allowed list.
+func ValidSysctlName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (w *walker) exceptions(n *yaml.Node, p *Policy) {

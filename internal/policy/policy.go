@@ -70,6 +70,10 @@ const (
 	Devices           RuleName = "devices"
 	DeviceCgroupRules RuleName = "deviceCgroupRules"
 	DeviceRequests    RuleName = "deviceRequests"
+
+	SecurityOpt RuleName = "securityOpt"
+	SystemPaths RuleName = "systemPaths"
+	Sysctls     RuleName = "sysctls"
 	// MalformedRequest is not configurable: a request on an endpoint that can
 	// grant privilege whose body ci-authz cannot read is always denied
 	// (logged only, in audit mode).
@@ -95,6 +99,9 @@ var ruleDefaults = []ruleDefault{
 	{Devices, Deny, Deny},
 	{DeviceCgroupRules, Deny, Deny},
 	{DeviceRequests, Deny, Deny},
+	{SecurityOpt, Deny, Deny},
+	{SystemPaths, Deny, Deny},
+	{Sysctls, Deny, Deny},
 }
 
 // ConfigurableRules are the rules a policy file can set, in file order.
@@ -142,6 +149,9 @@ type Policy struct {
 	AllowedCaps map[string]bool
 	// AllowedDevices are the host device paths (cleaned) Devices may name.
 	AllowedDevices []string
+	// AllowedSysctls are the sysctl names (path.Match globs, * within a
+	// name) Sysctls may set.
+	AllowedSysctls []string
 
 	Exceptions []Exception
 }
