@@ -27,9 +27,19 @@ type Request struct {
 	AdminAction string
 	// AdminFamily is "plugins", "swarm", "nodes" or "services".
 	AdminFamily string
+	// Build is set for a classic POST /build, from its query.
+	Build *BuildOptions
 	// HostPaths follows symlinks in host paths; the zero value judges paths
 	// as written only.
 	HostPaths hostpath.Resolver
+}
+
+// BuildOptions are the options of a classic build (POST /build query) that
+// grant more than a plain build, read like the daemon's
+// newImageBuildOptions (r.FormValue: the first value, case-sensitive keys).
+type BuildOptions struct {
+	NetworkMode  string
+	CgroupParent string
 }
 
 // HostConfig is a host configuration and where in the request it came from.
@@ -77,6 +87,9 @@ var All = []Check{
 	{policy.SecurityOpt, checkSecurityOpt},
 	{policy.SystemPaths, checkSystemPaths},
 	{policy.Sysctls, checkSysctls},
+	{policy.Cgroups, checkCgroups},
+	{policy.Runtime, checkRuntime},
+	{policy.VolumesFrom, checkVolumesFrom},
 }
 
 // Run runs every check on c.

@@ -81,3 +81,13 @@ func TestSharedNamespaces(t *testing.T) {
 		wantFields(t, c.name, checkSharedNamespaces, c.c, policy.Default(), c.want)
 	}
 }
+
+func TestBuildNetworkMode(t *testing.T) {
+	build := func(mode string) *Request { return &Request{Build: &BuildOptions{NetworkMode: mode}} }
+	wantFields(t, "default", checkHostNetwork, build(""), policy.Default(), nil)
+	wantFields(t, "bridge", checkHostNetwork, build("bridge"), policy.Default(), nil)
+	wantFields(t, "host", checkHostNetwork, build("host"), policy.Default(), []string{"networkmode"})
+	wantFields(t, "HOST", checkHostNetwork, build("HOST"), policy.Default(), []string{"networkmode"})
+	wantFields(t, "host is not shared", checkSharedNamespaces, build("host"), policy.Default(), nil)
+	wantFields(t, "container", checkSharedNamespaces, build("container:job2"), policy.Default(), []string{"networkmode"})
+}

@@ -14,6 +14,17 @@ import (
 // allows it, restricted denies it.
 func checkSharedNamespaces(c *Request, _ *policy.Policy) []Finding {
 	var out []Finding
+	if c.Build != nil {
+		if k, _, ok := strings.Cut(c.Build.NetworkMode, ":"); ok && strings.EqualFold(k, "container") {
+			out = append(out, Finding{
+				Rule:   policy.SharedNamespaces,
+				Field:  "networkmode",
+				Value:  c.Build.NetworkMode,
+				Reason: "RUN steps in another container's network namespace reach its services, which may belong to another job",
+				Fix:    "build without --network container:...",
+			})
+		}
+	}
 	for _, hc := range c.HostConfigs {
 		for _, ns := range []struct{ field, value, flag string }{
 			{"PidMode", string(hc.PidMode), "--pid"},

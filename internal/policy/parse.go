@@ -200,6 +200,8 @@ var settings = map[RuleName][]setting{
 	Capabilities: {{"allowed", (*walker).allowedCaps}},
 	Devices:      {{"allowed", (*walker).allowedDevices}},
 	Sysctls:      {{"allowed", (*walker).allowedSysctls}},
+	Cgroups:      {{"allowedParents", (*walker).allowedCgroupParents}},
+	Runtime:      {{"allowed", (*walker).allowedRuntimes}},
 }
 
 func (w *walker) rules(n *yaml.Node, p *Policy) {
@@ -326,6 +328,24 @@ func ValidSysctlName(s string) bool {
 		}
 	}
 	return true
+}
+
+func (w *walker) allowedCgroupParents(n *yaml.Node, field string, p *Policy) {
+	p.AllowedCgroupParents = w.strings(n, field, func(s string) (string, error) {
+		if s == "" {
+			return "", errors.New("must not be empty; an empty CgroupParent is always allowed")
+		}
+		return s, nil
+	})
+}
+
+func (w *walker) allowedRuntimes(n *yaml.Node, field string, p *Policy) {
+	p.AllowedRuntimes = w.strings(n, field, func(s string) (string, error) {
+		if s == "" {
+			return "", errors.New("must not be empty; an empty Runtime (the daemon's default) is always allowed")
+		}
+		return s, nil
+	})
 }
 
 func (w *walker) exceptions(n *yaml.Node, p *Policy) {

@@ -74,6 +74,10 @@ const (
 	SecurityOpt RuleName = "securityOpt"
 	SystemPaths RuleName = "systemPaths"
 	Sysctls     RuleName = "sysctls"
+
+	Cgroups     RuleName = "cgroups"
+	Runtime     RuleName = "runtime"
+	VolumesFrom RuleName = "volumesFrom"
 	// MalformedRequest is not configurable: a request on an endpoint that can
 	// grant privilege whose body ci-authz cannot read is always denied
 	// (logged only, in audit mode).
@@ -102,6 +106,9 @@ var ruleDefaults = []ruleDefault{
 	{SecurityOpt, Deny, Deny},
 	{SystemPaths, Deny, Deny},
 	{Sysctls, Deny, Deny},
+	{Cgroups, Deny, Deny},
+	{Runtime, Deny, Deny},
+	{VolumesFrom, Allow, Deny},
 }
 
 // ConfigurableRules are the rules a policy file can set, in file order.
@@ -152,6 +159,10 @@ type Policy struct {
 	// AllowedSysctls are the sysctl names (path.Match globs, * within a
 	// name) Sysctls may set.
 	AllowedSysctls []string
+	// AllowedCgroupParents are the CgroupParent values jobs may use.
+	AllowedCgroupParents []string
+	// AllowedRuntimes are the OCI runtimes Runtime may name.
+	AllowedRuntimes []string
 
 	Exceptions []Exception
 }
