@@ -76,6 +76,7 @@ type Check struct {
 var All = []Check{
 	{policy.Privileged, checkPrivileged},
 	{policy.HostSockets, checkHostSockets},
+	{policy.SensitivePaths, checkSensitivePaths},
 	{policy.Capabilities, checkCapabilities},
 	{policy.DaemonAdmin, checkDaemonAdmin},
 	{policy.HostNamespaces, checkHostNamespaces},

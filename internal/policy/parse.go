@@ -196,7 +196,12 @@ type setting struct {
 
 // settings are the keys each rule takes besides action.
 var settings = map[RuleName][]setting{
-	HostSockets:  {{"paths", (*walker).socketPaths}},
+	HostSockets: {{"paths", (*walker).socketPaths}},
+	SensitivePaths: {
+		{"paths", func(w *walker, n *yaml.Node, f string, p *Policy) { p.SensitivePaths = w.patterns(n, f) }},
+		{"readOnly", func(w *walker, n *yaml.Node, f string, p *Policy) { p.SensitiveReadOnly = w.patterns(n, f) }},
+		{"allowed", func(w *walker, n *yaml.Node, f string, p *Policy) { p.SensitiveAllowed = w.patterns(n, f) }},
+	},
 	Capabilities: {{"allowed", (*walker).allowedCaps}},
 	Devices:      {{"allowed", (*walker).allowedDevices}},
 	Sysctls:      {{"allowed", (*walker).allowedSysctls}},
@@ -232,7 +237,12 @@ func (w *walker) action(n *yaml.Node, field string, r RuleName, p *Policy) {
 }
 
 func (w *walker) socketPaths(n *yaml.Node, field string, p *Policy) {
-	var pats []hostpath.Pattern
+	p.SocketPaths = w.patterns(n, field)
+}
+
+// patterns walks a list of absolute host paths, with * globs per segment.
+func (w *walker) patterns(n *yaml.Node, field string) []hostpath.Pattern {
+	pats := []hostpath.Pattern{}
 	w.list(n, field, func(i int, item *yaml.Node) {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		s, ok := w.str(item, f)
@@ -246,7 +256,7 @@ func (w *walker) socketPaths(n *yaml.Node, field string, p *Policy) {
 		}
 		pats = append(pats, pat)
 	})
-	p.SocketPaths = pats
+	return pats
 }
 
 func (w *walker) allowedCaps(n *yaml.Node, field string, p *Policy) {

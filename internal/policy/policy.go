@@ -60,6 +60,8 @@ type RuleName string
 const (
 	Privileged   RuleName = "privileged"
 	HostSockets  RuleName = "hostSockets"
+	// SensitivePaths: binds of host paths that hold the host's system.
+	SensitivePaths RuleName = "sensitivePaths"
 	Capabilities RuleName = "capabilities"
 	DaemonAdmin  RuleName = "daemonAdmin"
 
@@ -95,6 +97,7 @@ type ruleDefault struct {
 var ruleDefaults = []ruleDefault{
 	{Privileged, Deny, Deny},
 	{HostSockets, Deny, Deny},
+	{SensitivePaths, Deny, Deny},
 	{Capabilities, Deny, Deny},
 	{DaemonAdmin, Deny, Deny},
 	{HostNamespaces, Deny, Deny},
@@ -152,6 +155,12 @@ type Policy struct {
 
 	// SocketPaths are the protected host paths of the hostSockets rule.
 	SocketPaths []hostpath.Pattern
+	// SensitivePaths are the protected host paths of the sensitivePaths
+	// rule; SensitiveReadOnly may be bound read-only and SensitiveAllowed
+	// in any mode even though they are inside one.
+	SensitivePaths    []hostpath.Pattern
+	SensitiveReadOnly []hostpath.Pattern
+	SensitiveAllowed  []hostpath.Pattern
 	// AllowedCaps are the normalized (CAP_*) capabilities CapAdd may name.
 	AllowedCaps map[string]bool
 	// AllowedDevices are the host device paths (cleaned) Devices may name.

@@ -170,7 +170,7 @@ func TestParseErrors(t *testing.T) {
 		{"mode not string", "mode: true\n", "p.yaml:1:7: mode: must be a string"},
 		{"bad profile", "profile: strict\n", `p.yaml:1:10: profile: "strict" is not allowed; use one of: baseline, restricted, custom`},
 		{"duplicate key", "mode: audit\nmode: enforce\n", "p.yaml:2:1: mode: is set twice"},
-		{"unknown rule", "rules:\n  privilegd: {action: deny}\n", "p.yaml:2:3: rules.privilegd: unknown field; allowed here: privileged, hostSockets, capabilities"},
+		{"unknown rule", "rules:\n  privilegd: {action: deny}\n", "p.yaml:2:3: rules.privilegd: unknown field; allowed here: privileged, hostSockets, sensitivePaths, capabilities"},
 		{"bad action", "rules:\n  privileged: {action: block}\n", `p.yaml:2:24: rules.privileged.action: "block" is not allowed; use one of: deny, audit, allow`},
 		{"unknown rule key", "rules:\n  privileged: {action: deny, paths: []}\n", "p.yaml:2:30: rules.privileged.paths: unknown field; allowed here: action"},
 		{"rule not mapping", "rules:\n  privileged: deny\n", "p.yaml:2:15: rules.privileged: must be a mapping"},
