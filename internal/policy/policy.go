@@ -58,12 +58,12 @@ const (
 type RuleName string
 
 const (
-	Privileged   RuleName = "privileged"
-	HostSockets  RuleName = "hostSockets"
+	Privileged  RuleName = "privileged"
+	HostSockets RuleName = "hostSockets"
 	// SensitivePaths: binds of host paths that hold the host's system.
 	SensitivePaths RuleName = "sensitivePaths"
-	Capabilities RuleName = "capabilities"
-	DaemonAdmin  RuleName = "daemonAdmin"
+	Capabilities   RuleName = "capabilities"
+	DaemonAdmin    RuleName = "daemonAdmin"
 
 	HostNamespaces   RuleName = "hostNamespaces"
 	HostNetwork      RuleName = "hostNetwork"
