@@ -98,15 +98,13 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 			c, d.Image, berr = decodeCreate(body)
 		}
 	case route.ExecCreate:
-		var body []byte
-		if body, berr = jsonBody(req); berr == nil {
-			c, berr = decodeExec(body)
-		}
+		c, berr = decodeJSONBody(req, decodeExec)
 	case route.VolumeCreate:
-		var body []byte
-		if body, berr = jsonBody(req); berr == nil {
-			c, berr = decodeVolume(body)
-		}
+		c, berr = decodeJSONBody(req, decodeVolume)
+	case route.ContainerUpdate:
+		c, berr = decodeJSONBody(req, decodeUpdate)
+	case route.Build:
+		c, berr = buildRequest(req, ep)
 	case route.DaemonAdmin:
 		c = &checks.Request{AdminAction: req.RequestMethod + " " + ep.Path, AdminFamily: ep.Family}
 	case route.ContainerStart:
@@ -117,13 +115,20 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 			return malformed("RequestUri", d.URI, "container start with API version "+ep.Version+
 				" can change the host configuration, which ci-authz cannot always see; use API version 1.24 or later")
 		}
-		return nil
+		c = &checks.Request{}
+	case route.BuildKit, route.Checkpoint, route.Unknown:
+		c = &checks.Request{}
 	default:
-		return nil
+		return nil // a harmless route (route.Other)
 	}
 	if berr != nil {
-		return malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
+		f := malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
+		if berr.fix != "" {
+			f[0].Fix = berr.fix
+		}
+		return f
 	}
+	c.Method, c.Route = req.RequestMethod, ep
 	c.HostPaths = hostpath.Resolver{Root: opts.HostRoot}
 	return checks.Run(c, p)
 }

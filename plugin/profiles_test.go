@@ -3,6 +3,8 @@ package plugin
 import (
 	"testing"
 
+	"github.com/docker/go-plugins-helpers/authorization"
+
 	"github.com/ci-authz/ci-authz/internal/policy"
 )
 
@@ -54,5 +56,51 @@ func TestRestricted(t *testing.T) {
 		{"host network", create(`{"Image":"x","HostConfig":{"NetworkMode":"host"}}`), "hostNetwork", []string{"HostConfig.NetworkMode=host"}},
 		{"volumes-from", create(`{"Image":"x","HostConfig":{"VolumesFrom":["other"]}}`), "volumesFrom", nil},
 		{"another job's pid namespace", create(`{"Image":"x","HostConfig":{"PidMode":"container:job2"}}`), "sharedNamespaces", nil},
+	})
+}
+
+func buildReq(uri, ctype string) *authorization.Request {
+	return &authorization.Request{RequestMethod: "POST", RequestURI: uri, RequestHeaders: map[string]string{"Content-Type": ctype}}
+}
+
+func TestEndpointsBaseline(t *testing.T) {
+	runDecideCases(t, policy.Default(), []decideCase{
+		{"update limits", jsonReq("POST", "/v1.41/containers/job/update", `{"Memory":536870912,"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3}}`), "", nil},
+		{"update with a device", jsonReq("POST", "/v1.41/containers/job/update", `{"Devices":[{"PathOnHost":"/dev/sda"}]}`), "devices", []string{"Devices[0].PathOnHost=/dev/sda"}},
+		{"update with a cgroup parent", jsonReq("POST", "/v1.41/containers/job/update", `{"CgroupParent":"/"}`), "cgroups", nil},
+		{"update without body", jsonReq("POST", "/v1.41/containers/job/update", ``), "malformedRequest", []string{"container update"}},
+		{"update not json", jsonReq("POST", "/v1.41/containers/job/update", `Memory=1`), "malformedRequest", nil},
+		{"classic build", buildReq("/v1.41/build?t=app&networkmode=default", "application/x-tar"), "", nil},
+		{"classic build, host network", buildReq("/v1.41/build?networkmode=host", "application/x-tar"), "", nil},
+		{"classic build, cgroup parent", buildReq("/v1.41/build?cgroupparent=/", "application/x-tar"), "cgroups", []string{"cgroupparent=/"}},
+		{"classic build, first value counts", buildReq("/v1.41/build?cgroupparent=&cgroupparent=/", "application/x-tar"), "", nil},
+		{"classic build, key case", buildReq("/v1.41/build?CgroupParent=/", "application/x-tar"), "", nil}, // the daemon reads only "cgroupparent"
+		{"classic build, form body", buildReq("/v1.41/build?remote=https://example.com/ctx.tar", "application/x-www-form-urlencoded"), "malformedRequest",
+			[]string{"form body", "Instead: send the build context as application/x-tar"}},
+		{"classic build, multipart body", buildReq("/v1.41/build", "multipart/form-data; boundary=x"), "malformedRequest", nil},
+		{"classic build, bad query", buildReq("/v1.41/build?cgroupparent=x;y", "application/x-tar"), "malformedRequest", nil},
+		{"buildkit", jsonReq("POST", "/v1.41/grpc", ``), "", nil},
+		{"buildkit session", jsonReq("POST", "/session", ``), "", nil},
+		{"checkpoint create", jsonReq("POST", "/v1.41/containers/job/checkpoints", `{"CheckpointID":"c","CheckpointDir":"/etc"}`), "checkpoints", nil},
+		{"start from a checkpoint", jsonReq("POST", "/v1.41/containers/job/start?checkpoint=c&checkpoint-dir=/builds/cp", ``), "checkpoints", []string{"checkpoint=c"}},
+		{"unknown endpoint", jsonReq("POST", "/v1.41/containers/job/snapshot", `{}`), "", nil},
+	})
+}
+
+func TestEndpointsRestricted(t *testing.T) {
+	p, err := policy.Parse([]byte("profile: restricted\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runDecideCases(t, p, []decideCase{
+		{"classic build", buildReq("/v1.41/build?t=app", "application/x-tar"), "", nil},
+		{"classic build, host network", buildReq("/v1.41/build?networkmode=host", "application/x-tar"), "hostNetwork", []string{"networkmode=host"}},
+		{"buildkit", jsonReq("POST", "/v1.41/grpc", ``), "buildkit", []string{"endpoint=POST /grpc", "DOCKER_BUILDKIT=0"}},
+		{"buildkit session", jsonReq("POST", "/session", ``), "buildkit", nil},
+		{"unknown endpoint", jsonReq("POST", "/v1.41/containers/job/snapshot", `{}`), "unknownEndpoints", []string{"endpoint=POST /containers/job/snapshot"}},
+		{"unknown method", jsonReq("PATCH", "/v1.41/containers/job", `{}`), "unknownEndpoints", nil},
+		{"harmless", jsonReq("POST", "/v1.41/containers/job/kill", ``), "", nil},
+		{"ping", &authorization.Request{RequestMethod: "HEAD", RequestURI: "/_ping"}, "", nil},
+		{"network create", jsonReq("POST", "/v1.41/networks/create", `{"Name":"ci"}`), "", nil},
 	})
 }

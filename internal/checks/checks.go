@@ -9,6 +9,7 @@ import (
 
 	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
+	"github.com/ci-authz/ci-authz/internal/route"
 )
 
 // Request is what one request asks the daemon to do, in the shape the checks judge.
@@ -27,6 +28,9 @@ type Request struct {
 	AdminAction string
 	// AdminFamily is "plugins", "swarm", "nodes" or "services".
 	AdminFamily string
+	// Method and Route are the request's method and endpoint.
+	Method string
+	Route  route.Endpoint
 	// Build is set for a classic POST /build, from its query.
 	Build *BuildOptions
 	// HostPaths follows symlinks in host paths; the zero value judges paths
@@ -55,6 +59,9 @@ func (h HostConfig) Field(name string) string {
 	}
 	return h.Path + "." + name
 }
+
+// endpoint names the request's endpoint for messages: "POST /grpc".
+func (c *Request) endpoint() string { return c.Method + " " + c.Route.Path }
 
 // Finding is one thing a check found. Field and Value name what in the
 // request matched; Reason says why it matters; Fix what to do instead.
@@ -91,6 +98,9 @@ var All = []Check{
 	{policy.Cgroups, checkCgroups},
 	{policy.Runtime, checkRuntime},
 	{policy.VolumesFrom, checkVolumesFrom},
+	{policy.Checkpoints, checkCheckpoints},
+	{policy.BuildKit, checkBuildKit},
+	{policy.UnknownEndpoints, checkUnknownEndpoints},
 }
 
 // Run runs every check on c.

@@ -80,6 +80,10 @@ const (
 	Cgroups     RuleName = "cgroups"
 	Runtime     RuleName = "runtime"
 	VolumesFrom RuleName = "volumesFrom"
+
+	Checkpoints      RuleName = "checkpoints"
+	BuildKit         RuleName = "buildkit"
+	UnknownEndpoints RuleName = "unknownEndpoints"
 	// MalformedRequest is not configurable: a request on an endpoint that can
 	// grant privilege whose body ci-authz cannot read is always denied
 	// (logged only, in audit mode).
@@ -112,6 +116,9 @@ var ruleDefaults = []ruleDefault{
 	{Cgroups, Deny, Deny},
 	{Runtime, Deny, Deny},
 	{VolumesFrom, Allow, Deny},
+	{Checkpoints, Deny, Deny},
+	{BuildKit, Allow, Deny},
+	{UnknownEndpoints, Allow, Deny},
 }
 
 // ConfigurableRules are the rules a policy file can set, in file order.
