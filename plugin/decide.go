@@ -27,6 +27,7 @@ type Decision struct {
 	Allow     bool
 	Msg       string
 	URI       string // version prefix and path, no query (it can carry secrets)
+	Endpoint  string // the kind of endpoint, e.g. "container create" (route.Kind)
 	Container string
 	Image     string
 	Outcomes  []Outcome
@@ -74,12 +75,14 @@ func DecideWith(p *policy.Policy, req *authorization.Request, opts Options) Deci
 
 // inspect routes and decodes the request and runs the checks.
 func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Options) []checks.Finding {
+	d.Endpoint = "unroutable"
 	if req.RequestMethod == "" && req.RequestURI == "" {
 		// go-plugins-helpers calls AuthZReq with a zero Request when it cannot
 		// decode what the daemon sent.
 		return malformed("request", "empty", "the plugin request is empty (it could not be decoded)")
 	}
 	ep, err := route.Identify(req.RequestMethod, req.RequestURI)
+	d.Endpoint = ep.Kind.String()
 	if err != nil {
 		return malformed("RequestUri", d.URI, err.Error())
 	}
