@@ -158,6 +158,7 @@ var routes = compile([]route{
 	{method: "POST", template: "/containers/{name:.*}/wait"},
 	{method: "POST", template: "/containers/{name:.*}/resize"},
 	{method: "POST", template: "/containers/{name:.*}/attach"},
+	{method: "POST", template: "/containers/{name:.*}/copy"}, // dockerd 20.10: reads a file out of a container (API < 1.24)
 	{method: "POST", template: "/exec/{name:.*}/start"},
 	{method: "POST", template: "/exec/{name:.*}/resize"},
 	{method: "POST", template: "/containers/{name:.*}/rename"},
