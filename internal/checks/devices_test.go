@@ -78,25 +78,3 @@ func TestDevicesPolicy(t *testing.T) {
 		}
 	}
 }
-
-func TestDeviceCgroupRules(t *testing.T) {
-	wantFields(t, "none", checkDeviceCgroupRules, hc(container.HostConfig{}), policy.Default(), nil)
-	wantFields(t, "empty list", checkDeviceCgroupRules, hc(container.HostConfig{Resources: container.Resources{DeviceCgroupRules: []string{}}}), policy.Default(), nil)
-	wantFields(t, "block devices", checkDeviceCgroupRules, hc(container.HostConfig{Resources: container.Resources{DeviceCgroupRules: []string{"c 10:229 rwm", "b 8:* rwm"}}}),
-		policy.Default(), []string{"HostConfig.DeviceCgroupRules[0]", "HostConfig.DeviceCgroupRules[1]"})
-	f := checkDeviceCgroupRules(hc(container.HostConfig{Resources: container.Resources{DeviceCgroupRules: []string{"a *:* rwm"}}}), policy.Default())
-	if len(f) != 1 || f[0].Value != "a *:* rwm" || !strings.Contains(f[0].Reason, "MKNOD") {
-		t.Errorf("message: %+v", f)
-	}
-}
-
-func TestDeviceRequests(t *testing.T) {
-	wantFields(t, "none", checkDeviceRequests, hc(container.HostConfig{}), policy.Default(), nil)
-	gpus := hc(container.HostConfig{Resources: container.Resources{DeviceRequests: []container.DeviceRequest{{Count: -1, Capabilities: [][]string{{"gpu"}}}}}})
-	wantFields(t, "--gpus all", checkDeviceRequests, gpus, policy.Default(), []string{"HostConfig.DeviceRequests[0]"})
-	cdi := hc(container.HostConfig{Resources: container.Resources{DeviceRequests: []container.DeviceRequest{{Driver: "cdi", DeviceIDs: []string{"vendor.com/class=x"}}}}})
-	f := checkDeviceRequests(cdi, policy.Default())
-	if len(f) != 1 || !strings.Contains(f[0].Value, `driver="cdi"`) || !strings.Contains(f[0].Value, "vendor.com/class=x") {
-		t.Errorf("value should say which driver and devices: %+v", f)
-	}
-}
