@@ -338,3 +338,21 @@ func TestSwarmServicesDenied(t *testing.T) {
 	wantOK(t, d.docker("service", "ls"))
 	wantOK(t, d.docker("node", "ls"))
 }
+
+// A classic build whose request repeats Content-Type, a form type first:
+// the daemon parses the first (Header.Get), plugins are told the last.
+// Recorded, not asserted: it shows whether the daemon reads build options
+// from a body no plugin sees (README: Not covered).
+func TestBuildRepeatedContentTypeRecorded(t *testing.T) {
+	d, p := mustLegacy(t)
+	r := d.rawAPI().do(t, rawReq{target: d.api + "/build", header: http.Header{"Content-Type": {"application/x-www-form-urlencoded", "application/x-tar"}},
+		body: []byte("remote=http://127.0.0.1:1/ctx.tar")})
+	switch {
+	case strings.Contains(r.body, deniedPrefix):
+		t.Logf("RECORD: denied: %s", r)
+	case strings.Contains(r.body, "127.0.0.1:1"):
+		t.Logf("FINDING: the daemon read remote= from a form body while %s was told application/x-tar: %s", p.name, r)
+	default:
+		t.Logf("RECORD: the daemon did not read the form body: %s", r)
+	}
+}
