@@ -121,6 +121,10 @@ func TestVolumeCreate(t *testing.T) {
 	}{
 		{"bind of /etc", []string{"type=none", "o=bind", "device=/etc"}, "sensitivePaths"},
 		{"raw disk", []string{"type=ext4", "device=/dev/sda1"}, "sensitivePaths"},
+		// mount(2) resolves a relative device against dockerd's working
+		// directory: without this rule this volume mounts the host's /run.
+		{"relative bind of /run", []string{"type=none", "o=bind", "device=" + strings.Repeat("../", 20) + "run"}, "hostSockets"},
+		{"relative overlay lowerdir", []string{"type=overlay", "device=overlay", "o=lowerdir=" + strings.Repeat("../", 20) + "etc,upperdir=" + lower + "/u,workdir=" + lower + "/w"}, "sensitivePaths"},
 		{"overlay over /run", []string{"type=overlay", "device=overlay", "o=lowerdir=/run,upperdir=" + lower + "/u,workdir=" + lower + "/w"}, "hostSockets"},
 		{"overlay over /", []string{"type=overlay", "device=overlay", "o=lowerdir=/,upperdir=" + lower + "/u,workdir=" + lower + "/w"}, "hostSockets"},
 	}

@@ -17,6 +17,12 @@ type hostSource struct {
 	Path string
 	// ReadOnly is true when the container gets it read-only.
 	ReadOnly bool
+	// Relative is true for a volume option that names a host path relative
+	// to dockerd's working directory; Path is then that path taken from
+	// "/", where systemd starts dockerd.
+	Relative bool
+	// Bind is true for a local volume mounted with o=bind or rbind.
+	Bind bool
 }
 
 // hostSources lists every host path a request mounts, by every way a
@@ -87,29 +93,52 @@ func modeReadOnly(mode string) bool {
 }
 
 // volumeOptionSources returns the host paths in volume driver options: the
-// "device" option, and absolute paths given as values in "o" (overlay's
-// lowerdir, upperdir, workdir; a colon-separated list for lowerdir). The
-// local driver's keys are exact; any case is read so that a driver that
-// folds case cannot hide one. Volumes are mounted later with whatever mode
-// the container asks for, so they are never read-only here.
+// "device" option, and paths given as values in "o" (overlay's lowerdir,
+// upperdir and workdir, a colon-separated list for lowerdir; any other
+// value containing a slash). The local driver hands them to mount(2)
+// unchanged, which resolves a relative path against dockerd's working
+// directory: "../../run" is the host's /run. So a relative path is judged
+// as if taken from "/" (and refused outright for a bind, below). Names
+// such as "tmpfs" or "overlay" become "/tmpfs", which protects nothing.
+// The local driver's keys are exact; any case is read so that a driver
+// that folds case cannot hide one. Volumes are mounted later with whatever
+// mode the container asks for, so they are never read-only here.
 func volumeOptionSources(field string, opts map[string]string) []hostSource {
 	var out []hostSource
+	bind := false
+	for _, k := range sortedKeys(opts) {
+		if strings.EqualFold(k, "o") {
+			for _, opt := range strings.Split(opts[k], ",") {
+				if opt == "bind" || opt == "rbind" {
+					bind = true
+				}
+			}
+		}
+	}
+	add := func(field, value, p string) {
+		s := hostSource{Field: field, Value: value, Path: p, Bind: bind}
+		if !hostpath.IsAbs(p) {
+			s.Path, s.Relative = "/"+p, true
+		}
+		out = append(out, s)
+	}
 	for _, k := range sortedKeys(opts) {
 		v := opts[k]
 		switch {
 		case strings.EqualFold(k, "device"):
-			if hostpath.IsAbs(v) {
-				out = append(out, hostSource{Field: field + "." + k, Value: v, Path: v})
+			if v != "" {
+				add(field+"."+k, v, v)
 			}
 		case strings.EqualFold(k, "o"):
 			for _, opt := range strings.Split(v, ",") {
-				_, val, ok := strings.Cut(opt, "=")
+				key, val, ok := strings.Cut(opt, "=")
 				if !ok {
 					continue
 				}
+				overlayDir := key == "lowerdir" || key == "upperdir" || key == "workdir"
 				for _, p := range strings.Split(val, ":") {
-					if hostpath.IsAbs(p) {
-						out = append(out, hostSource{Field: field + "." + k, Value: v, Path: p})
+					if p != "" && (overlayDir || strings.Contains(p, "/")) {
+						add(field+"."+k, v, p)
 					}
 				}
 			}
@@ -129,6 +158,9 @@ type pathJudge struct {
 // judge returns why a source is refused ("" if it is not) and whether the
 // reason is that its symlinks cannot be followed.
 func (j pathJudge) judge(s hostSource) (reason string, unresolved bool) {
+	if s.Relative && s.Bind {
+		return fmt.Sprintf("relative host path %q: the daemon binds it relative to its working directory, which ci-authz cannot see", s.Value), true
+	}
 	clean := hostpath.Clean(s.Path)
 	if reason := j.why(s, clean); reason != "" {
 		return reason, false
@@ -149,5 +181,5 @@ func (j pathJudge) judge(s hostSource) (reason string, unresolved bool) {
 	return "", false
 }
 
-// unresolvedFix is the advice for a source whose symlinks cannot be followed.
-const unresolvedFix = "bind a real directory, not a symlink"
+// unresolvedFix is the advice for a source ci-authz cannot follow.
+const unresolvedFix = "bind a real directory by its absolute path, not a symlink or a relative path"

@@ -69,6 +69,10 @@ func TestSensitivePaths(t *testing.T) {
 			"o": "lowerdir=/,upperdir=/srv/u,workdir=/srv/w"}}}, []string{"DriverOpts.o"}},
 		{"volume of localtime is never read-only", &Request{Volume: &volume.CreateRequest{DriverOpts: map[string]string{"o": "bind", "device": "/etc/localtime"}}},
 			[]string{"DriverOpts.device"}},
+		{"volume create of a disk, relative", &Request{Volume: &volume.CreateRequest{DriverOpts: map[string]string{"type": "ext4", "device": "../../../dev/sda1"}}},
+			[]string{"DriverOpts.device"}},
+		{"volume create, relative bind", &Request{Volume: &volume.CreateRequest{DriverOpts: map[string]string{"o": "bind", "device": "etc"}}},
+			[]string{"DriverOpts.device"}},
 		{"legacy top level", &Request{HostConfigs: []HostConfig{{HostConfig: &container.HostConfig{Binds: []string{"/etc:/e"}}}}}, []string{"Binds[0]"}},
 	}
 	for _, c := range cases {
