@@ -82,10 +82,13 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 		return malformed("request", "empty", "the plugin request is empty (it could not be decoded)")
 	}
 	ep, err := route.Identify(req.RequestMethod, req.RequestURI)
-	d.Endpoint = ep.Kind.String()
 	if err != nil {
+		if ep.Path != "" {
+			d.Endpoint = ep.Kind.String() // routed, but its query cannot be parsed
+		}
 		return malformed("RequestUri", d.URI, err.Error())
 	}
+	d.Endpoint = ep.Kind.String()
 	if ep.Version != "" {
 		d.URI = "/v" + ep.Version + ep.Path
 	} else {

@@ -104,3 +104,17 @@ func TestEndpointsRestricted(t *testing.T) {
 		{"network create", jsonReq("POST", "/v1.41/networks/create", `{"Name":"ci"}`), "", nil},
 	})
 }
+
+func TestDecisionNamesTheEndpoint(t *testing.T) {
+	for uri, want := range map[string]string{
+		"/v1.41/containers/create":          "container create",
+		"/v1.41/containers/create?name=%zz": "container create",
+		"/v1.41/containers/./create":        "unroutable",
+		"/v1.41/grpc":                       "BuildKit session",
+		"/v1.41/containers/x/kill":          "other",
+	} {
+		if d := Decide(policy.Default(), jsonReq("POST", uri, `{}`)); d.Endpoint != want {
+			t.Errorf("%s: endpoint %q, want %q", uri, d.Endpoint, want)
+		}
+	}
+}
