@@ -28,6 +28,9 @@ func TestSensitivePaths(t *testing.T) {
 		{"similar names", binds("/etcd-data:/d", "/rootfs-cache:/r", "/usr-local-cache:/u", "/var/lib/dockerhub:/d2", "/devices-data:/d3"), nil},
 		{"named volume", binds("etc:/etc"), nil},
 		{"localtime read-only", binds("/etc/localtime:/etc/localtime:ro"), nil},
+		{"passwd and group read-only", binds("/etc/passwd:/etc/passwd:ro", "/etc/group:/etc/group:ro"), nil},
+		{"passwd writable", binds("/etc/passwd:/etc/passwd"), []string{"HostConfig.Binds[0]"}},
+		{"shadow read-only", binds("/etc/shadow:/etc/shadow:ro"), []string{"HostConfig.Binds[0]"}},
 		{"CA certificates read-only (mount)", hc(container.HostConfig{Mounts: []mount.Mount{{Type: mount.TypeBind, Source: "/etc/ssl/certs", Target: "/etc/ssl/certs", ReadOnly: true}}}), nil},
 		{"zoneinfo read-only with other options", binds("/usr/share/zoneinfo:/usr/share/zoneinfo:ro,rslave"), nil},
 		// denied
