@@ -24,6 +24,7 @@ type Decision struct {
 	Allow     bool
 	Msg       string
 	URI       string // version prefix and path, no query (it can carry secrets)
+	Endpoint  string // the kind of endpoint, e.g. "container create" (route.Kind)
 	Container string
 	Image     string
 	Outcomes  []Outcome
@@ -71,6 +72,7 @@ func DecideWith(p *policy.Policy, req *authorization.Request, opts Options) Deci
 
 // inspect routes and decodes the request and runs the checks.
 func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Options) []checks.Finding {
+	d.Endpoint = "unroutable"
 	if req.RequestMethod == "" && req.RequestURI == "" {
 		// go-plugins-helpers calls AuthZReq with a zero Request when it cannot
 		// decode what the daemon sent.
@@ -78,8 +80,12 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 	}
 	ep, err := route.Identify(req.RequestMethod, req.RequestURI)
 	if err != nil {
+		if ep.Path != "" {
+			d.Endpoint = ep.Kind.String() // routed, but its query cannot be parsed
+		}
 		return malformed("RequestUri", d.URI, err.Error())
 	}
+	d.Endpoint = ep.Kind.String()
 	if ep.Version != "" {
 		d.URI = "/v" + ep.Version + ep.Path
 	} else {
@@ -95,15 +101,13 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 			c, d.Image, berr = decodeCreate(body)
 		}
 	case route.ExecCreate:
-		var body []byte
-		if body, berr = jsonBody(req); berr == nil {
-			c, berr = decodeExec(body)
-		}
+		c, berr = decodeJSONBody(req, decodeExec)
 	case route.VolumeCreate:
-		var body []byte
-		if body, berr = jsonBody(req); berr == nil {
-			c, berr = decodeVolume(body)
-		}
+		c, berr = decodeJSONBody(req, decodeVolume)
+	case route.ContainerUpdate:
+		c, berr = decodeJSONBody(req, decodeUpdate)
+	case route.Build:
+		c, berr = buildRequest(req, ep)
 	case route.DaemonAdmin:
 		c = &checks.Request{AdminAction: req.RequestMethod + " " + ep.Path, AdminFamily: ep.Family}
 	case route.ContainerStart:
@@ -114,13 +118,20 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 			return malformed("RequestUri", d.URI, "container start with API version "+ep.Version+
 				" can change the host configuration, which ci-authz cannot always see; use API version 1.24 or later")
 		}
-		return nil
+		c = &checks.Request{}
+	case route.BuildKit, route.Checkpoint, route.Unknown:
+		c = &checks.Request{}
 	default:
-		return nil
+		return nil // a harmless route (route.Other)
 	}
 	if berr != nil {
-		return malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
+		f := malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
+		if berr.fix != "" {
+			f[0].Fix = berr.fix
+		}
+		return f
 	}
+	c.Method, c.Route = req.RequestMethod, ep
 	c.HostPaths = hostpath.Resolver{Root: opts.HostRoot}
 	return checks.Run(c, p)
 }

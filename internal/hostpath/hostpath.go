@@ -86,31 +86,35 @@ func split(p string) []string {
 
 // Relate tells how the cleaned source relates to the pattern.
 func (pt Pattern) Relate(cleanSource string) Relation {
-	src := split(cleanSource)
-	if r := relate(pt.segments, src); r != Unrelated {
+	if r := relate(pt.segments, cleanSource); r != Unrelated {
 		return r
 	}
-	if pt.varRun != nil && relate(pt.varRun, src) == Ancestor {
+	if pt.varRun != nil && relate(pt.varRun, cleanSource) == Ancestor {
 		return Ancestor
 	}
 	return Unrelated
 }
 
-func relate(pattern, src []string) Relation {
-	n := min(len(src), len(pattern))
-	for i := 0; i < n; i++ {
-		if ok, _ := path.Match(pattern[i], src[i]); !ok {
+// relate compares a cleaned absolute path with pattern segments, walking
+// the path's segments without splitting it (checks run for every source
+// against every protected path).
+func relate(pattern []string, src string) Relation {
+	rest := strings.TrimPrefix(src, "/")
+	i := 0
+	for rest != "" {
+		if i == len(pattern) {
+			return Descendant
+		}
+		seg, tail, _ := strings.Cut(rest, "/")
+		if ok, _ := path.Match(pattern[i], seg); !ok {
 			return Unrelated
 		}
+		i, rest = i+1, tail
 	}
-	switch {
-	case len(src) == len(pattern):
+	if i == len(pattern) {
 		return Same
-	case len(src) < len(pattern):
-		return Ancestor
-	default:
-		return Descendant
 	}
+	return Ancestor
 }
 
 // ReachesAnyPath reports whether a cleaned source under /proc can lead to an

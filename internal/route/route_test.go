@@ -1,6 +1,9 @@
 package route
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestIdentify(t *testing.T) {
 	cases := []struct {
@@ -21,19 +24,19 @@ func TestIdentify(t *testing.T) {
 		{"POST", "/v1.47/containers/./create", Other, "", true},
 		{"POST", "/v1.47/containers/x/../create", Other, "", true},
 		{"POST", "//containers/create", Other, "", true},
-		{"POST", "/v1.47/CONTAINERS/create", Other, "1.47", false},
-		{"POST", "/v1.47/containers/create/", Other, "1.47", false},
-		{"post", "/v1.47/containers/create", Other, "1.47", false},
-		{"GET", "/v1.47/containers/create", Other, "1.47", false},
+		{"POST", "/v1.47/CONTAINERS/create", Unknown, "1.47", false},
+		{"POST", "/v1.47/containers/create/", Unknown, "1.47", false},
+		{"post", "/v1.47/containers/create", Unknown, "1.47", false},
+		{"GET", "/v1.47/containers/create", Unknown, "1.47", false},
 		{"POST", "/v1.47/containers/abc/start", ContainerStart, "1.47", false},
 		{"POST", "/v1.47/containers/a/b/exec", ExecCreate, "1.47", false},
 		{"POST", "/v1.47/containers/abc%2Fexec", ExecCreate, "1.47", false}, // mux routes the decoded path
 		{"POST", "/v1.47/containers/create?name=%zz", ContainerCreate, "1.47", true},
 		{"POST", "/v1.47/containers/create?a=1;b=2", ContainerCreate, "1.47", true},
 		{"GET", "/v1.47/containers/json?a=%zz", Other, "1.47", false},
-		{"POST", "/v1.47/containers/create%3Fname=x", Other, "1.47", false},
+		{"POST", "/v1.47/containers/create%3Fname=x", Unknown, "1.47", false},
 		{"POST", "containers/create", Other, "", true},
-		{"POST", "/v1.47/containers/create#frag", Other, "1.47", false}, // ParseRequestURI keeps "#frag" in the path: no route
+		{"POST", "/v1.47/containers/create#frag", Unknown, "1.47", false}, // ParseRequestURI keeps "#frag" in the path: no route
 		{"POST", "/v1.41/volumes/create", VolumeCreate, "1.41", false},
 		{"POST", "/v1.41/plugins/ci-authz:latest/disable", DaemonAdmin, "1.41", false},
 		{"POST", "/plugins/some/org/plugin:1/enable", DaemonAdmin, "", false},
@@ -55,6 +58,43 @@ func TestIdentify(t *testing.T) {
 		{"POST", "/v1.41/services/abc/update", DaemonAdmin, "1.41", false},
 		{"GET", "/v1.41/services", Other, "1.41", false},
 		{"POST", "/v1.41/plugins%2Fx%2Fdisable", DaemonAdmin, "1.41", false},
+
+		// Judged endpoints beyond create.
+		{"POST", "/v1.41/containers/abc/update", ContainerUpdate, "1.41", false},
+		{"POST", "/v1.41/containers/x/start/update", ContainerUpdate, "1.41", false}, // {name:.*} = "x/start"
+		{"POST", "/v1.41/containers/x/update/start", ContainerStart, "1.41", false},
+		{"POST", "/v1.41/containers/abc/checkpoints", Checkpoint, "1.41", false},
+		{"GET", "/v1.41/containers/abc/checkpoints", Other, "1.41", false},
+		{"POST", "/v1.41/build?networkmode=host", Build, "1.41", false},
+		{"POST", "/build", Build, "", false},
+		{"POST", "/v1.41/build?networkmode=host;x", Build, "1.41", true},
+		{"POST", "/v1.41/build/prune", Other, "1.41", false},
+		{"POST", "/v1.41/grpc", BuildKit, "1.41", false},
+		{"POST", "/session", BuildKit, "", false},
+		{"GET", "/grpc", Unknown, "", false},
+
+		// Harmless routes, and what is not one.
+		{"GET", "/_ping", Other, "", false},
+		{"HEAD", "/_ping", Other, "", false},
+		{"GET", "/v1.41/info", Other, "1.41", false},
+		{"GET", "/v1.41/events?filters=%7B%7D", Other, "1.41", false},
+		{"POST", "/v1.41/containers/abc/kill", Other, "1.41", false},
+		{"POST", "/v1.41/containers/abc/attach?stream=1", Other, "1.41", false},
+		{"POST", "/v1.41/exec/abc/start", Other, "1.41", false},
+		{"PUT", "/v1.41/containers/abc/archive?path=/tmp", Other, "1.41", false},
+		{"DELETE", "/v1.41/containers/abc?force=1", Other, "1.41", false},
+		{"POST", "/v1.41/images/create?fromImage=busybox", Other, "1.41", false},
+		{"POST", "/v1.41/networks/create", Other, "1.41", false},
+		{"GET", "/v1.41/networks/", Other, "1.41", false},
+		{"OPTIONS", "/v1.41/containers/create", Other, "1.41", false},
+		{"GET", "/v1.41/services/abc", Other, "1.41", false},
+		{"GET", "/v1.41/services/a/b", Unknown, "1.41", false}, // {id} is one segment
+		{"DELETE", "/v1.41/containers/abc/checkpoints/cp1", Other, "1.41", false},
+		{"GET", "/debug/pprof/heap", Other, "", false},
+		{"POST", "/v1.41/containers/abc/unknownaction", Unknown, "1.41", false},
+		{"POST", "/v1.41/images/abc/delete", Unknown, "1.41", false},
+		{"PATCH", "/v1.41/containers/abc", Unknown, "1.41", false},
+		{"GET", "/v1.41/nosuch?a=%zz", Unknown, "1.41", false},
 	}
 	for _, c := range cases {
 		ep, err := Identify(c.method, c.uri)
@@ -96,6 +136,27 @@ func TestVersionBefore(t *testing.T) {
 	for _, c := range cases {
 		if got := VersionBefore(c.v, c.want); got != c.before {
 			t.Errorf("VersionBefore(%q, %q) = %v, want %v", c.v, c.want, got, c.before)
+		}
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	for _, r := range routes {
+		if !strings.HasPrefix(r.path.String(), "^/") || !strings.HasSuffix(r.path.String(), "$") {
+			t.Errorf("%s %s compiled to %s", r.method, r.template, r.path)
+		}
+		if (r.kind == DaemonAdmin) != (r.family != "") {
+			t.Errorf("%s %s: family %q for kind %v", r.method, r.template, r.family, r.kind)
+		}
+	}
+	// Each route matches its own template with variables filled in, and
+	// no earlier route of another kind takes it.
+	fill := strings.NewReplacer("{name:.*}", "a/b", "{id:.*}", "x", "{id:.+}", "x", "{id}", "x", "{name}", "x", "{checkpoint}", "c", "{anyroute:.*}", "anything")
+	for _, r := range routes {
+		p := fill.Replace(r.template)
+		ep, err := Identify(r.method, p)
+		if err != nil || ep.Kind != r.kind {
+			t.Errorf("%s %s (%s): kind %v, %v; want %v", r.method, p, r.template, ep.Kind, err, r.kind)
 		}
 	}
 }
