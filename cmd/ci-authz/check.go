@@ -28,7 +28,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats, ", "))
 	output := fs.String("output", "", "write the report to this file; the text report still goes to stdout")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ci-authz check [--policy FILE] [--format text|json|sarif] [--output FILE] [PATH...]")
+		fmt.Fprintln(stderr, "usage: ci-authz check [--policy FILE] [--format text|json|sarif|codequality] [--output FILE] [PATH...]")
 		fmt.Fprintln(stderr, "\nPATH is a file or a directory (default .), walked for compose.yaml, docker-compose*.yml,")
 		fmt.Fprintln(stderr, ".gitlab-ci.yml, .github/workflows/*.yml and *.sh; .git, node_modules and vendor are skipped.")
 		fmt.Fprintln(stderr, "Exit status: 0 nothing denied, 1 a finding is denied, 2 a file could not be read or parsed.")

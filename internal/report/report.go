@@ -1,6 +1,6 @@
 // Package report writes what `ci-authz check` found: text for people, JSON
 // for tools, SARIF 2.1.0 for code scanning (GitHub, and anything else that
-// reads SARIF).
+// reads SARIF), and GitLab's Code Quality report for merge requests.
 package report
 
 import (
@@ -14,7 +14,7 @@ import (
 )
 
 // Formats are the output formats, in the order usage lists them.
-var Formats = []string{"text", "json", "sarif"}
+var Formats = []string{"text", "json", "sarif", "codequality"}
 
 // Options describe the run being reported.
 type Options struct {
@@ -36,6 +36,8 @@ func Write(w io.Writer, format string, r *scan.Result, o Options) error {
 		return writeJSON(w, r, o)
 	case "sarif":
 		return writeSARIF(w, r, o)
+	case "codequality":
+		return writeCodeQuality(w, r, o)
 	}
 	return fmt.Errorf("format %q is not known; use %s", format, strings.Join(Formats, ", "))
 }

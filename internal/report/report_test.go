@@ -126,7 +126,7 @@ func TestTextSummary(t *testing.T) {
 	if got := b.String(); got != "ci-authz check: 0 findings (0 denied, 0 audit) in 1 file; policy: p.yaml\n" {
 		t.Fatalf("clean summary: %q", got)
 	}
-	if err := Write(&b, "xml", &scan.Result{}, Options{}); err == nil || !strings.Contains(err.Error(), "text, json, sarif") {
+	if err := Write(&b, "xml", &scan.Result{}, Options{}); err == nil || !strings.Contains(err.Error(), "text, json, sarif, codequality") {
 		t.Fatalf("unknown format: %v", err)
 	}
 }
