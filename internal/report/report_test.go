@@ -53,7 +53,13 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("%v (run go test ./internal/report -update)", err)
 			}
 			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("%s output differs from %s (go test ./internal/report -update rewrites it):\n%s", format, golden, b.String())
+				got, exp := strings.Split(b.String(), "\n"), strings.Split(string(want), "\n")
+				i := 0
+				for i < len(got) && i < len(exp) && got[i] == exp[i] {
+					i++
+				}
+				t.Errorf("%s output differs from %s at line %d (go test ./internal/report -update rewrites it):\n got: %s\nwant: %s",
+					format, golden, i+1, line(got, i), line(exp, i))
 			}
 		})
 	}
@@ -129,4 +135,11 @@ func TestTextSummary(t *testing.T) {
 	if err := Write(&b, "xml", &scan.Result{}, Options{}); err == nil || !strings.Contains(err.Error(), "text, json, sarif, codequality") {
 		t.Fatalf("unknown format: %v", err)
 	}
+}
+
+func line(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "<end of output>"
 }

@@ -30,17 +30,19 @@ import (
 // from the environment and .env, every profile), turns each service into
 // the container create request docker compose sends and each volume with
 // driver options into its volume create request, and judges them.
-func scanCompose(files []string, p *policy.Policy, r *Result) {
-	jobs, problems := composeJobs(files)
+func scanCompose(files []string, p *policy.Policy, r *Result) (read []string) {
+	jobs, read, problems := composeJobs(files)
 	r.Problems = append(r.Problems, problems...)
 	for _, j := range jobs {
 		r.judge(p, j)
 	}
+	return read
 }
 
 // composeJobs loads a Compose project and returns the requests docker
-// compose would send for it.
-func composeJobs(files []string) ([]job, []Problem) {
+// compose would send for it, and the files it read besides files
+// (includes, extends).
+func composeJobs(files []string) ([]job, []string, []Problem) {
 	var problems []Problem
 	project, included, warnings, err := loadCompose(files)
 	for _, w := range warnings {
@@ -54,7 +56,7 @@ func composeJobs(files []string) ([]job, []Problem) {
 			}
 		}
 		problems = append(problems, Problem{Location: Location{File: files[len(files)-1]}, Message: "not a valid Compose project: " + msg})
-		return nil, problems
+		return nil, nil, problems
 	}
 	l := &composeLocator{byPath: map[string]*yamlFile{}, env: project.Environment}
 	for _, f := range append(slices.Clone(files), included...) {
@@ -83,7 +85,13 @@ func composeJobs(files []string) ([]job, []Problem) {
 		}
 		jobs = append(jobs, j)
 	}
-	return jobs, problems
+	var read []string
+	for _, p := range sortedMapKeys(l.byPath) {
+		if l.byPath[p] != nil && !slices.Contains(files, p) {
+			read = append(read, p)
+		}
+	}
+	return jobs, read, problems
 }
 
 // loadCompose loads files with compose-go like the docker compose CLI. It

@@ -57,7 +57,7 @@ configs:
 	if err := os.WriteFile(path, []byte(compose), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	jobs, problems := composeJobs([]string{path})
+	jobs, _, problems := composeJobs([]string{path})
 	for _, p := range problems {
 		t.Errorf("problem: %+v", p)
 	}

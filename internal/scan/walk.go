@@ -51,8 +51,12 @@ func kindOf(p string) Kind {
 
 // Run scans paths (files, or directories walked for the files ci-authz
 // understands) and judges them with policy p. A file that cannot be read
-// or parsed is reported in Problems and the rest is scanned.
+// or parsed is reported in Problems and the rest is scanned. A nil policy
+// is the embedded default.
 func Run(paths []string, p *policy.Policy) *Result {
+	if p == nil {
+		p = policy.Default()
+	}
 	r := &Result{}
 	s := &scanner{p: p, r: r, done: map[string]bool{}, kinds: map[string]Kind{}}
 	for _, root := range paths {
@@ -134,7 +138,9 @@ func (s *scanner) run() {
 		for _, f := range group {
 			s.file(f)
 		}
-		scanCompose(group, s.p, s.r)
+		for _, f := range scanCompose(group, s.p, s.r) {
+			s.file(f)
+		}
 	}
 }
 
