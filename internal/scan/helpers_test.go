@@ -13,7 +13,7 @@ func TestIsDind(t *testing.T) {
 	for image, want := range map[string]bool{
 		"docker:dind": true, "docker:27-dind": true, "docker:dind-rootless": true,
 		"registry.example.com:5000/mirror/docker:24.0-dind@sha256:abc": true,
-		"library/docker-dind:latest": true, "docker:27": false, "docker:27-cli": false,
+		"library/docker-dind:latest":                                   true, "docker:27": false, "docker:27-cli": false,
 		"golang:1.26": false, "postgres": false, "dind-tools/helper:1": false,
 	} {
 		if got := isDind(image); got != want {
