@@ -20,7 +20,8 @@ import (
 
 // Command is one docker command line that creates a container or an exec.
 type Command struct {
-	// Verb is "run", "create" or "exec".
+	// Verb is "run", "create" or "exec", or a daemon administration
+	// command such as "plugin disable".
 	Verb string
 	// Image is the image of run and create ("" for create options).
 	Image string
@@ -74,7 +75,7 @@ func HasFieldPrefix(field, prefix string) bool {
 
 // Parse reads the words after "docker" (or after the docker binary's
 // path). It returns nil and no error for commands that create nothing
-// (docker build, docker ps...).
+// and administer nothing (docker build, docker ps...).
 func Parse(args []string) (*Command, error) {
 	global := newFlagSet(globalFlags)
 	var hosts []Arg
@@ -103,6 +104,8 @@ func Parse(args []string) (*Command, error) {
 		c, err = parseCreate(rest[0], rest[1:], at+1, hosts, true)
 	case "exec":
 		c, err = parseExec(rest[1:], at+1, hosts)
+	case "plugin", "swarm", "node", "service", "stack":
+		c = parseAdmin(rest, at, hosts)
 	default:
 		return nil, nil
 	}
@@ -160,6 +163,62 @@ func parseExec(args []string, offset int, hosts []Arg) (*Command, error) {
 		return nil, fmt.Errorf("docker exec: %v", err)
 	}
 	return c, nil
+}
+
+// adminEndpoints are the API calls of the docker commands that change
+// the daemon itself (route.DaemonAdmin), "{name}" standing for the
+// command's first argument.
+var adminEndpoints = map[string]struct{ endpoint, family string }{
+	"plugin install":   {"POST /plugins/pull", "plugins"},
+	"plugin create":    {"POST /plugins/create", "plugins"},
+	"plugin enable":    {"POST /plugins/{name}/enable", "plugins"},
+	"plugin disable":   {"POST /plugins/{name}/disable", "plugins"},
+	"plugin set":       {"POST /plugins/{name}/set", "plugins"},
+	"plugin upgrade":   {"POST /plugins/{name}/upgrade", "plugins"},
+	"plugin push":      {"POST /plugins/{name}/push", "plugins"},
+	"plugin rm":        {"DELETE /plugins/{name}", "plugins"},
+	"plugin remove":    {"DELETE /plugins/{name}", "plugins"},
+	"swarm init":       {"POST /swarm/init", "swarm"},
+	"swarm join":       {"POST /swarm/join", "swarm"},
+	"swarm update":     {"POST /swarm/update", "swarm"},
+	"swarm ca":         {"POST /swarm/update", "swarm"},
+	"swarm unlock":     {"POST /swarm/unlock", "swarm"},
+	"node update":      {"POST /nodes/{name}/update", "nodes"},
+	"node promote":     {"POST /nodes/{name}/update", "nodes"},
+	"node demote":      {"POST /nodes/{name}/update", "nodes"},
+	"service create":   {"POST /services/create", "services"},
+	"service update":   {"POST /services/{name}/update", "services"},
+	"service scale":    {"POST /services/{name}/update", "services"},
+	"service rollback": {"POST /services/{name}/update", "services"},
+	"stack deploy":     {"POST /services/create", "services"},
+	"stack up":         {"POST /services/create", "services"},
+}
+
+// parseAdmin reads docker plugin/swarm/node/service/stack commands into the
+// daemon administration request they send; read-only ones (ls, inspect,
+// ps) give nil.
+func parseAdmin(args []string, at int, hosts []Arg) *Command {
+	if len(args) < 2 {
+		return nil
+	}
+	verb := args[0] + " " + args[1]
+	ep, ok := adminEndpoints[verb]
+	if !ok {
+		return nil
+	}
+	name := "{name}"
+	for _, a := range args[2:] {
+		if !strings.HasPrefix(a, "-") {
+			name = a
+			break
+		}
+	}
+	return &Command{
+		Verb:    verb,
+		Request: &checks.Request{AdminAction: strings.Replace(ep.endpoint, "{name}", name, 1), AdminFamily: ep.family},
+		Hosts:   hosts,
+		Origins: []Origin{{"endpoint", at + 1}},
+	}
 }
 
 // createBuilder turns flag occurrences into a create request the way the

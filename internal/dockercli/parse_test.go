@@ -210,3 +210,28 @@ func TestFlagsMatchDockerHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAdmin(t *testing.T) {
+	for line, want := range map[string]string{
+		"plugin disable ci-authz":                              "POST /plugins/ci-authz/disable",
+		"plugin rm -f ci-authz:latest":                         "DELETE /plugins/ci-authz:latest",
+		"plugin install --grant-all-permissions vieux/sshfs":   "POST /plugins/pull",
+		"swarm init --advertise-addr 10.0.0.1":                 "POST /swarm/init",
+		"service create --mount type=bind,src=/,dst=/h alpine": "POST /services/create",
+		"stack deploy -c stack.yml app":                        "POST /services/create",
+		"node promote worker1":                                 "POST /nodes/worker1/update",
+	} {
+		c := mustParse(t, line)
+		if c.Request.AdminAction != want || c.Request.AdminFamily == "" {
+			t.Errorf("%q: %q (%s), want %q", line, c.Request.AdminAction, c.Request.AdminFamily, want)
+		}
+		if i, ok := c.Origin("endpoint"); !ok || i != 1 {
+			t.Errorf("%q: origin %d", line, i)
+		}
+	}
+	for _, line := range []string{"plugin ls", "service ps web", "node ls", "stack rm app", "swarm"} {
+		if c, err := Parse(words(line)); c != nil || err != nil {
+			t.Errorf("%q administers nothing: %+v %v", line, c, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
@@ -41,7 +42,7 @@ func scanGitLab(f *yamlFile, p *policy.Policy, r *Result) []include {
 		}
 		global := gitlabVars(value(root, "variables"))
 		s := gitlabScan{f: f, p: p, r: r}
-		s.variables(value(root, "variables"), "top level", "variables")
+		s.variables(value(root, "variables"), "top level", "variables", global)
 		s.section(root, "top level", "", global)
 		s.section(value(root, "default"), "default", "default.", global)
 		for _, e := range pairs(root) {
@@ -54,7 +55,7 @@ func scanGitLab(f *yamlFile, p *policy.Policy, r *Result) []include {
 				subject = fmt.Sprintf("template %q", name)
 			}
 			vars := mergeVars(global, gitlabVars(value(e.value, "variables")))
-			s.variables(value(e.value, "variables"), subject, name+".variables")
+			s.variables(value(e.value, "variables"), subject, name+".variables", vars)
 			s.section(e.value, subject, name+".", vars)
 		}
 		includes = append(includes, gitlabIncludes(f, value(root, "include"))...)
@@ -132,8 +133,9 @@ func (s gitlabScan) script(n, at *yaml.Node, subject, key string, vars map[strin
 	}
 }
 
-// variables judges DOCKER_HOST among a variables: mapping.
-func (s gitlabScan) variables(m *yaml.Node, subject, key string) {
+// variables judges DOCKER_HOST among a variables: mapping; vars are the
+// variables in force, which its value may name.
+func (s gitlabScan) variables(m *yaml.Node, subject, key string, vars map[string]string) {
 	e, ok := get(m, "DOCKER_HOST")
 	if !ok {
 		return
@@ -144,7 +146,7 @@ func (s gitlabScan) variables(m *yaml.Node, subject, key string) {
 			v = vv
 		}
 	}
-	s.dockerHost(str(v), s.loc(v), subject, key+".DOCKER_HOST", "variables set DOCKER_HOST")
+	s.dockerHost(expandVars(str(v), vars), s.loc(v), subject, key+".DOCKER_HOST", "variables set DOCKER_HOST")
 }
 
 // dockerHost judges a DOCKER_HOST value: a unix socket the job talks to
@@ -203,14 +205,20 @@ func mergeVars(base, over map[string]string) map[string]string {
 		out[k] = v
 	}
 	for k, v := range out { // variables may name other variables
-		out[k] = os.Expand(v, func(name string) string {
-			if r, ok := out[name]; ok && name != k {
-				return r
-			}
-			return "${" + name + "}" // set by GitLab or the runner: unknown here
-		})
+		out[k] = expandVars(v, out, k)
 	}
 	return out
+}
+
+// expandVars expands $NAME and ${NAME} in v with vars (except the names
+// in skip); variables GitLab or the runner set stay "${NAME}".
+func expandVars(v string, vars map[string]string, skip ...string) string {
+	return os.Expand(v, func(name string) string {
+		if r, ok := vars[name]; ok && !slices.Contains(skip, name) {
+			return r
+		}
+		return "${" + name + "}"
+	})
 }
 
 // include is a local file a GitLab CI file includes, and where.
