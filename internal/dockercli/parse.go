@@ -509,10 +509,13 @@ func (l *locator) cluster(a string) string {
 	if len(a) < 2 || a[0] != '-' || a[1] == '-' {
 		return ""
 	}
-	for i, c := range a[1:] {
-		f := l.fs.ShorthandLookup(string(c))
+	for i := 1; i < len(a); i++ {
+		if a[i] >= 0x80 { // pflag reads shorthands byte by byte; no flag is one
+			return a[1:i]
+		}
+		f := l.fs.ShorthandLookup(a[i : i+1])
 		if f == nil || f.NoOptDefVal == "" { // unknown, or takes a value
-			return a[1 : i+2]
+			return a[1 : i+1]
 		}
 	}
 	return a[1:]

@@ -53,28 +53,39 @@ func resolve(n *yaml.Node) *yaml.Node {
 // pair is a key and its value in a mapping.
 type pair struct{ key, value *yaml.Node }
 
+// maxExpanded bounds what merge keys and aliases may expand to: a file can
+// nest aliases to blow up exponentially ("billion laughs") or merge a
+// mapping into itself.
+const maxExpanded = 10000
+
 // pairs lists the entries of a mapping, merge keys (<<: *anchor)
 // included the way YAML merges them: keys written in the mapping win over
 // merged ones, earlier merged mappings over later ones.
 func pairs(m *yaml.Node) []pair {
+	budget := maxExpanded
+	return pairsIn(m, map[*yaml.Node]bool{}, &budget)
+}
+
+func pairsIn(m *yaml.Node, path map[*yaml.Node]bool, budget *int) []pair {
 	m = resolve(m)
-	if m == nil || m.Kind != yaml.MappingNode {
+	if m == nil || m.Kind != yaml.MappingNode || path[m] || *budget <= 0 {
 		return nil
 	}
+	path[m] = true
+	defer delete(path, m)
 	var own, merged []pair
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
+		*budget--
 		if k.Tag == "!!merge" {
 			src := resolve(v)
-			var maps []*yaml.Node
+			maps := []*yaml.Node{src}
 			if src != nil && src.Kind == yaml.SequenceNode {
 				maps = src.Content
-			} else {
-				maps = []*yaml.Node{src}
 			}
 			for _, mm := range maps {
-				merged = append(merged, pairs(mm)...)
+				merged = append(merged, pairsIn(mm, path, budget)...)
 			}
 			continue
 		}
@@ -113,20 +124,31 @@ func value(m *yaml.Node, key string) *yaml.Node {
 // in scripts, from anchors) is flattened. An alias item keeps its own
 // node so that positions point at where it is used.
 func items(n *yaml.Node) []*yaml.Node {
+	budget := maxExpanded
+	return itemsIn(n, map[*yaml.Node]bool{}, &budget)
+}
+
+func itemsIn(n *yaml.Node, path map[*yaml.Node]bool, budget *int) []*yaml.Node {
 	n = resolve(n)
-	if n == nil || n.Kind != yaml.SequenceNode {
+	if n == nil || n.Kind != yaml.SequenceNode || path[n] {
 		return nil
 	}
+	path[n] = true
+	defer delete(path, n)
 	var out []*yaml.Node
 	for _, it := range n.Content {
+		if *budget <= 0 {
+			break
+		}
 		r := resolve(it)
 		if r != nil && r.Tag == "!reference" {
 			continue // GitLab's !reference [.job, script]: judged where it is written
 		}
 		if r != nil && r.Kind == yaml.SequenceNode {
-			out = append(out, items(r)...)
+			out = append(out, itemsIn(r, path, budget)...)
 			continue
 		}
+		*budget--
 		out = append(out, it)
 	}
 	return out
