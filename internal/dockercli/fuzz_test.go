@@ -10,7 +10,7 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"run --rm --privileged -itv /a:/b --mount type=bind,src=/run,dst=/h x sh",
-		"-H unix:///x container create --use-api-socket --device vendor.com/gpu=all x",
+		"-H unix:///x -Hx --host=y container create --use-api-socket --device vendor.com/gpu=all x",
 		"exec -u 0 --privileged c sh", "plugin disable -f ci-authz", "run -v ::: --network name=host x",
 		"run --sysctl a=b --security-opt systempaths=unconfined --gpus all x",
 	} {
@@ -25,6 +25,11 @@ func FuzzParse(f *testing.F) {
 		for _, o := range c.Origins {
 			if o.Index < 0 || o.Index >= len(args) {
 				t.Fatalf("origin %+v outside the %d arguments of %q", o, len(args), line)
+			}
+		}
+		for _, h := range c.Hosts {
+			if h.Index < 0 || h.Index >= len(args) {
+				t.Fatalf("host %+v outside the %d arguments of %q", h, len(args), line)
 			}
 		}
 	})

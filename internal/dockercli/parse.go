@@ -501,7 +501,7 @@ func (l *locator) find(f *pflag.Flag) int {
 			return l.offset + j
 		}
 	}
-	return l.offset + l.cur
+	return l.offset + min(l.cur, max(len(l.args)-1, 0))
 }
 
 // cluster returns the shorthand letters of a "-abc" word.
