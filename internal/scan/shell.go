@@ -59,13 +59,14 @@ func scanShell(script string, vars map[string]string) shellScript {
 	if err != nil {
 		// Scripts that are not whole shell programs (templating, a line
 		// that only makes sense with the next item): judge line by line.
-		start := 0
+		next := 0
 		for i, line := range strings.Split(script, "\n") {
+			start := next // offset of this line in script
+			next += len(line) + 1
 			at := func(p syntax.Pos) syntax.Pos {
 				return syntax.NewPos(uint(start)+p.Offset(), p.Line()+uint(i), p.Col())
 			}
 			lf, lerr := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(line), "")
-			start += len(line) + 1
 			if lerr != nil {
 				if strings.Contains(line, "docker") {
 					out.errs = append(out.errs, shellError{at(syntax.NewPos(0, 1, 1)), "not read as shell: " + lerr.Error()})

@@ -57,9 +57,14 @@ echo docker run --privileged x
 }
 
 func TestScanShellFallsBackToLines(t *testing.T) {
-	s := scanShell("if [ x ]; then\ndocker run --privileged x\n{{ template }} (", nil)
+	script := "if [ x ]; then\ndocker run --privileged x\n{{ template }} ("
+	s := scanShell(script, nil)
 	if len(s.calls) != 1 || s.calls[0].pos.Line() != 2 {
 		t.Fatalf("calls %+v", s.calls)
+	}
+	i, _ := s.calls[0].cmd.Origin("HostConfig.Privileged")
+	if off := s.calls[0].argPos[i].Offset(); script[off:off+12] != "--privileged" {
+		t.Errorf("offset %d is %q, not the flag", off, script[off:])
 	}
 	bad := scanShell("docker run --no-such-flag x", nil)
 	if len(bad.errs) != 1 || len(bad.calls) != 0 {
