@@ -67,6 +67,9 @@ func TestHostSockets(t *testing.T) {
 		{"mount bind", mounts(mount.Mount{Type: mount.TypeBind, Source: "/var/run/docker.sock", Target: "/s"}), []string{"HostConfig.Mounts[0].Source"}},
 		{"mount bind parent", mounts(mount.Mount{Type: mount.TypeBind, Source: "/var/run", Target: "/s"}), []string{"HostConfig.Mounts[0].Source"}},
 		{"inline local volume bind", mounts(localBind("/var/run")), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.device"}},
+		{"mount without a type still judged", mounts(mount.Mount{Source: "/var/run/docker.sock", Target: "/s"}), []string{"HostConfig.Mounts[0].Source"}},
+		{"volume options on a mount of another type", mounts(mount.Mount{Type: "BIND", VolumeOptions: &mount.VolumeOptions{
+			DriverConfig: &mount.Driver{Options: map[string]string{"device": "/"}}}}), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.device"}},
 		{"inline volume odd case key", mounts(mount.Mount{Type: mount.TypeVolume, VolumeOptions: &mount.VolumeOptions{
 			DriverConfig: &mount.Driver{Options: map[string]string{"Device": "/"}}}}), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.Device"}},
 		{"both binds and mounts", &Request{HostConfigs: []HostConfig{{Path: "HostConfig", HostConfig: &container.HostConfig{

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/moby/moby/api/types/mount"
-
 	"github.com/ci-authz/ci-authz/internal/hostpath"
 )
 
@@ -28,9 +26,9 @@ type hostSource struct {
 // hostSources lists every host path a request mounts, by every way a
 // request can bind one:
 //   - HostConfig.Binds "src:dst[:mode]": an absolute src is a host path;
-//   - HostConfig.Mounts type "bind": Source;
+//   - HostConfig.Mounts type "bind": Source (an absolute Source of any type);
 //   - HostConfig.Mounts type "volume" with inline DriverConfig options, which
-//     the daemon creates on the fly (daemon/volumes.go);
+//     the daemon creates on the fly (daemon/volumes.go) (of any type);
 //   - POST /volumes/create DriverOpts, for a volume a later create mounts by
 //     name, where its options are invisible.
 //
@@ -50,15 +48,16 @@ func hostSources(c *Request) []hostSource {
 		}
 		for i, m := range hc.Mounts {
 			field := hc.Field(fmt.Sprintf("Mounts[%d]", i))
-			switch m.Type {
-			case mount.TypeBind:
-				if hostpath.IsAbs(m.Source) {
-					out = append(out, hostSource{Field: field + ".Source", Value: m.Source, Path: m.Source, ReadOnly: m.ReadOnly})
-				}
-			case mount.TypeVolume:
-				if m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
-					out = append(out, volumeOptionSources(field+".VolumeOptions.DriverConfig.Options", m.VolumeOptions.DriverConfig.Options)...)
-				}
+			// Whatever the Type says: only "bind" takes a host Source and only
+			// "volume" uses DriverConfig, but the daemon rejects the types it
+			// does not know, so judging every mount can only deny requests
+			// the daemon would refuse anyway, and no spelling of Type can
+			// hide a source.
+			if hostpath.IsAbs(m.Source) {
+				out = append(out, hostSource{Field: field + ".Source", Value: m.Source, Path: m.Source, ReadOnly: m.ReadOnly})
+			}
+			if m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
+				out = append(out, volumeOptionSources(field+".VolumeOptions.DriverConfig.Options", m.VolumeOptions.DriverConfig.Options)...)
 			}
 		}
 	}
