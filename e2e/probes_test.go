@@ -191,20 +191,13 @@ func TestRawAPIOldVersionStart(t *testing.T) {
 	}
 }
 
-// Host namespaces are outside ci-authz's three rules. With the host's PID
-// namespace, root in a container can often reach host files (and sockets)
-// through /proc/1/root without any bind. Recorded, not asserted.
-func TestHostPIDRecorded(t *testing.T) {
+// The host's PID namespace reaches host files and sockets through
+// /proc/1/root without any bind: hostNamespaces denies it.
+func TestHostPIDDenied(t *testing.T) {
 	d, p := mustLegacy(t)
 	r := d.docker("run", "--rm", "--pid", "host", image, "ls", "/proc/1/root/run/docker/plugins")
-	switch {
-	case strings.Contains(r.stderr, deniedPrefix):
-		t.Logf("RECORD: --pid host is denied by ci-authz: %s", strings.TrimSpace(r.stderr))
-	case r.code == 0 && strings.Contains(r.stdout, p.name+".sock"):
-		t.Logf("FINDING: `docker run --pid host %s ls /proc/1/root/run/docker/plugins` is allowed and lists the host's plugin sockets (%s.sock): host sockets are reachable without a bind", image, p.name)
-	case r.code == 125:
-		t.Errorf("probe failed for another reason than authz: %s", r)
-	default:
-		t.Logf("RECORD: --pid host is allowed; the host's /proc/1/root was not readable from it here: %s", r)
+	wantDeniedCLI(t, r, p.name, "hostNamespaces", "HostConfig.PidMode=host")
+	if strings.Contains(r.stdout, p.name+".sock") {
+		t.Errorf("BYPASS (hostNamespaces): --pid host listed the host's plugin sockets: %s", r)
 	}
 }

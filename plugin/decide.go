@@ -13,20 +13,18 @@ import (
 	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
 	"github.com/ci-authz/ci-authz/internal/route"
+	"github.com/ci-authz/ci-authz/internal/verdict"
 )
 
 // Outcome is a finding with what the policy made of it.
-type Outcome struct {
-	checks.Finding
-	Action policy.Action // deny, audit or allow
-	Note   string        // why, when not the rule's own action
-}
+type Outcome = verdict.Outcome
 
 // Decision is the answer to one AuthZReq.
 type Decision struct {
 	Allow     bool
 	Msg       string
 	URI       string // version prefix and path, no query (it can carry secrets)
+	Endpoint  string // the kind of endpoint, e.g. "container create" (route.Kind)
 	Container string
 	Image     string
 	Outcomes  []Outcome
@@ -56,7 +54,7 @@ func DecideWith(p *policy.Policy, req *authorization.Request, opts Options) Deci
 		user = req.User
 	}
 	for _, f := range findings {
-		d.Outcomes = append(d.Outcomes, apply(p, user, f))
+		d.Outcomes = append(d.Outcomes, verdict.Apply(p, user, f))
 	}
 	d.Allow = true
 	var denied []Outcome
@@ -67,13 +65,14 @@ func DecideWith(p *policy.Policy, req *authorization.Request, opts Options) Deci
 		}
 	}
 	if !d.Allow {
-		d.Msg = denyMessage(denied)
+		d.Msg = verdict.DenyMessage(denied)
 	}
 	return d
 }
 
 // inspect routes and decodes the request and runs the checks.
 func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Options) []checks.Finding {
+	d.Endpoint = "unroutable"
 	if req.RequestMethod == "" && req.RequestURI == "" {
 		// go-plugins-helpers calls AuthZReq with a zero Request when it cannot
 		// decode what the daemon sent.
@@ -81,8 +80,12 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 	}
 	ep, err := route.Identify(req.RequestMethod, req.RequestURI)
 	if err != nil {
+		if ep.Path != "" {
+			d.Endpoint = ep.Kind.String() // routed, but its query cannot be parsed
+		}
 		return malformed("RequestUri", d.URI, err.Error())
 	}
+	d.Endpoint = ep.Kind.String()
 	if ep.Version != "" {
 		d.URI = "/v" + ep.Version + ep.Path
 	} else {
@@ -98,15 +101,13 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 			c, d.Image, berr = decodeCreate(body)
 		}
 	case route.ExecCreate:
-		var body []byte
-		if body, berr = jsonBody(req); berr == nil {
-			c, berr = decodeExec(body)
-		}
+		c, berr = decodeJSONBody(req, decodeExec)
 	case route.VolumeCreate:
-		var body []byte
-		if body, berr = jsonBody(req); berr == nil {
-			c, berr = decodeVolume(body)
-		}
+		c, berr = decodeJSONBody(req, decodeVolume)
+	case route.ContainerUpdate:
+		c, berr = decodeJSONBody(req, decodeUpdate)
+	case route.Build:
+		c, berr = buildRequest(req, ep)
 	case route.DaemonAdmin:
 		c = &checks.Request{AdminAction: req.RequestMethod + " " + ep.Path, AdminFamily: ep.Family}
 	case route.ContainerStart:
@@ -117,13 +118,20 @@ func (d *Decision) inspect(p *policy.Policy, req *authorization.Request, opts Op
 			return malformed("RequestUri", d.URI, "container start with API version "+ep.Version+
 				" can change the host configuration, which ci-authz cannot always see; use API version 1.24 or later")
 		}
-		return nil
+		c = &checks.Request{}
+	case route.BuildKit, route.Checkpoint, route.Unknown:
+		c = &checks.Request{}
 	default:
-		return nil
+		return nil // a harmless route (route.Other)
 	}
 	if berr != nil {
-		return malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
+		f := malformed(berr.field, berr.value, fmt.Sprintf("%s: %s", ep.Kind, berr.reason))
+		if berr.fix != "" {
+			f[0].Fix = berr.fix
+		}
+		return f
 	}
+	c.Method, c.Route = req.RequestMethod, ep
 	c.HostPaths = hostpath.Resolver{Root: opts.HostRoot}.ForRequest()
 	return checks.Run(c, p)
 }
@@ -138,58 +146,11 @@ func malformed(field, value, reason string) []checks.Finding {
 	}}
 }
 
-// apply turns a finding into an outcome: the rule's action, then an
-// exception for the authenticated user, then the global audit mode.
-func apply(p *policy.Policy, user string, f checks.Finding) Outcome {
-	o := Outcome{Finding: f, Action: p.Action(f.Rule)}
-	if o.Action == policy.Allow {
-		return o // logged at debug level only: the policy says this is fine
-	}
-	if e, ok := p.ExemptionFor(user, f.Rule); ok {
-		o.Action, o.Note = policy.Allow, fmt.Sprintf("exception for user %q (%s line %d)", user, p.Source, e.Line)
-		return o
-	}
-	if o.Action == policy.Deny && p.Mode == policy.AuditOnly {
-		o.Action, o.Note = policy.Audit, "would deny (audit mode)"
-	}
-	return o
-}
-
-// maxMsgValue keeps deny messages short enough to read in a CI log.
-const maxMsgValue = 120
-
-// denyMessage is what the CI user reads after "authorization denied by
-// plugin ci-authz: ": the first denied finding in full, then how many more.
-func denyMessage(denied []Outcome) string {
-	f := denied[0]
-	var b strings.Builder
-	fmt.Fprintf(&b, "[%s] %s", f.Rule, f.Field)
-	if f.Value != "" {
-		b.WriteString("=" + truncate(f.Value, maxMsgValue))
-	}
-	fmt.Fprintf(&b, ": %s. Instead: %s.", f.Reason, f.Fix)
-	if len(denied) > 1 {
-		var more []string
-		for _, o := range denied[1:] {
-			more = append(more, fmt.Sprintf("[%s] %s", o.Rule, o.Field))
-		}
-		fmt.Fprintf(&b, " Also denied: %s.", strings.Join(more, ", "))
-	}
-	return b.String()
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
-
 // uriForLog is the request target without its query string, which can carry
 // secrets (build args, registry credentials).
 func uriForLog(raw string) string {
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
-	return truncate(raw, 256)
+	return verdict.Truncate(raw, 256)
 }

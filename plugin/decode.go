@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/api/types/volume"
 
 	"github.com/ci-authz/ci-authz/internal/checks"
+	"github.com/ci-authz/ci-authz/internal/route"
 )
 
 // MaxBody is the largest body ci-authz judges. Daemons before 29.3.1 forward
@@ -50,6 +51,8 @@ type fastCreateBody struct {
 // malformedRequest.
 type bodyError struct {
 	field, value, reason string
+	// fix replaces the usual advice (send a complete JSON body), if set.
+	fix string
 }
 
 func (e *bodyError) Error() string { return e.reason }
@@ -61,20 +64,20 @@ func jsonBody(req *authorization.Request) ([]byte, *bodyError) {
 	if cl, ok := req.RequestHeaders["Content-Length"]; ok {
 		n, err := strconv.ParseInt(cl, 10, 64)
 		if err != nil || n < 0 {
-			return nil, &bodyError{"Content-Length", cl, "the Content-Length header is not a number"}
+			return nil, &bodyError{field: "Content-Length", value: cl, reason: "the Content-Length header is not a number"}
 		}
 		if n != int64(len(body)) {
-			return nil, &bodyError{"RequestBody", fmt.Sprintf("%d of %d bytes", len(body), n),
-				"the daemon forwarded only part of the body (it skips bodies of 1 MiB or more), so ci-authz cannot see what this request asks for"}
+			return nil, &bodyError{field: "RequestBody", value: fmt.Sprintf("%d of %d bytes", len(body), n),
+				reason: "the daemon forwarded only part of the body (it skips bodies of 1 MiB or more), so ci-authz cannot see what this request asks for"}
 		}
 	}
 	if len(body) == 0 {
-		return nil, &bodyError{"RequestBody", "empty",
-			"the body is missing, or the daemon did not forward it (chunked or 1 MiB or more on daemons before 29.3.1), so ci-authz cannot see what this request asks for"}
+		return nil, &bodyError{field: "RequestBody", value: "empty",
+			reason: "the body is missing, or the daemon did not forward it (chunked or 1 MiB or more on daemons before 29.3.1), so ci-authz cannot see what this request asks for"}
 	}
 	if len(body) > MaxBody {
-		return nil, &bodyError{"RequestBody", fmt.Sprintf("%d bytes", len(body)),
-			"the body is 1 MiB or more; older daemons hide such bodies from plugins, so ci-authz refuses them"}
+		return nil, &bodyError{field: "RequestBody", value: fmt.Sprintf("%d bytes", len(body)),
+			reason: "the body is 1 MiB or more; older daemons hide such bodies from plugins, so ci-authz refuses them"}
 	}
 	// The daemon only forwards bodies whose Content-Type is application/json
 	// and rejects JSON endpoints called with any other type; a plugin-visible
@@ -84,7 +87,7 @@ func jsonBody(req *authorization.Request) ([]byte, *bodyError) {
 		return body, nil
 	}
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-		return nil, &bodyError{"Content-Type", ct, "the body must be sent as application/json"}
+		return nil, &bodyError{field: "Content-Type", value: ct, reason: "the body must be sent as application/json"}
 	}
 	return body, nil
 }
@@ -95,10 +98,10 @@ func jsonBody(req *authorization.Request) ([]byte, *bodyError) {
 func decodeJSON(body []byte, v any, what string) *bodyError {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		return &bodyError{"RequestBody", "", fmt.Sprintf("the body is not a valid %s: %v", what, err)}
+		return &bodyError{field: "RequestBody", reason: fmt.Sprintf("the body is not a valid %s: %v", what, err)}
 	}
 	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		return &bodyError{"RequestBody", "", fmt.Sprintf("the body has content after the %s JSON object", what)}
+		return &bodyError{field: "RequestBody", reason: fmt.Sprintf("the body has content after the %s JSON object", what)}
 	}
 	return nil
 }
@@ -119,7 +122,7 @@ func decodeCreate(body []byte) (*checks.Request, string, *bodyError) {
 	}
 	if b.Config == nil {
 		// The daemon refuses this too ("config cannot be empty").
-		return nil, "", &bodyError{"RequestBody", "", "the body has no container configuration"}
+		return nil, "", &bodyError{field: "RequestBody", reason: "the body has no container configuration"}
 	}
 	return createRequest(b.InnerHostConfig, b.HostConfig), b.Image, nil
 }
@@ -133,6 +136,46 @@ func createRequest(inner, topLevel *container.HostConfig) *checks.Request {
 		c.HostConfigs = append(c.HostConfigs, checks.HostConfig{Path: "", HostConfig: topLevel})
 	}
 	return c
+}
+
+// decodeJSONBody reads a body that can grant privilege and decodes it.
+func decodeJSONBody(req *authorization.Request, decode func([]byte) (*checks.Request, *bodyError)) (*checks.Request, *bodyError) {
+	body, err := jsonBody(req)
+	if err != nil {
+		return nil, err
+	}
+	return decode(body)
+}
+
+// decodeUpdate turns a container update body (container.UpdateConfig:
+// Resources and RestartPolicy, decoded with httputils.ReadJSON) into what
+// the checks judge: its resources, as a host configuration. Current
+// daemons apply only cgroup limits on update (daemon/update_linux.go), but
+// a device or cgroup parent there is judged like on create all the same.
+func decodeUpdate(body []byte) (*checks.Request, *bodyError) {
+	var u container.UpdateConfig
+	if err := decodeJSON(body, &u, "container update request"); err != nil {
+		return nil, err
+	}
+	return &checks.Request{HostConfigs: []checks.HostConfig{{HostConfig: &container.HostConfig{Resources: u.Resources}}}}, nil
+}
+
+// buildRequest reads a classic build's options from its query, as the
+// daemon's newImageBuildOptions does with r.FormValue (first value,
+// case-sensitive keys). FormValue also parses a form body, and its values
+// come before the query's; a plugin never sees such a body, so a build
+// sent with a form content type is refused.
+func buildRequest(req *authorization.Request, ep route.Endpoint) (*checks.Request, *bodyError) {
+	ct := req.RequestHeaders["Content-Type"]
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && (mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data") {
+		return nil, &bodyError{field: "Content-Type", value: ct,
+			reason: "the daemon would read build options from a form body, which authorization plugins never see",
+			fix:    "send the build context as application/x-tar with the options in the query, as the docker CLI does"}
+	}
+	return &checks.Request{Build: &checks.BuildOptions{
+		NetworkMode:  ep.Query.Get("networkmode"),
+		CgroupParent: ep.Query.Get("cgroupparent"),
+	}}, nil
 }
 
 // decodeExec turns an exec create body into what the checks judge.

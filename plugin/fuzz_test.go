@@ -28,6 +28,8 @@ func FuzzDecide(f *testing.F) {
 		{"POST", "/v1.41/containers/create", "application/json; charset=utf-8", `{"Image":"x","HostConfig":{"CapAdd":["\u017fys_admin"]}}`},
 		{"POST", "/v1.41/containers/abc/exec", "application/json", `{"Cmd":["sh"],"Privileged":true}`},
 		{"POST", "http://h/v1.23/containers/abc/start", "application/json", `{"Privileged":true}`},
+		{"POST", "/v1.41/containers/create", "application/json", `{"Image":"x","HostConfig":{"PidMode":"host","SecurityOpt":["seccomp:unconfined"],"MaskedPaths":[]}}`},
+		{"POST", "/v1.41/containers/create", "application/json", `{"Image":"x","Devices":[{"PathOnHost":"/dev/sda"}],"Binds":["/etc:/e"]}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.uri, s.ctype, []byte(s.body))
@@ -99,8 +101,31 @@ func assertHarmless(t *testing.T, where string, hc *container.HostConfig) {
 		}
 		c := path.Clean(s)
 		switch c {
-		case "/", "/var", "/run", "/var/run", "/run/docker.sock", "/var/run/docker.sock", "/proc":
+		case "/", "/var", "/run", "/var/run", "/run/docker.sock", "/var/run/docker.sock", "/proc", "/etc", "/root", "/var/lib/docker", "/dev", "/sys":
 			t.Fatalf("allowed bind of %q (%s)", s, where)
 		}
+	}
+	// The baseline's other container rules.
+	for _, mode := range []string{string(hc.PidMode), string(hc.IpcMode), string(hc.UTSMode), string(hc.UsernsMode), string(hc.CgroupnsMode)} {
+		if strings.EqualFold(mode, "host") {
+			t.Fatalf("allowed a host namespace %q (%s)", mode, where)
+		}
+	}
+	if len(hc.Devices) > 0 || len(hc.DeviceCgroupRules) > 0 || len(hc.DeviceRequests) > 0 {
+		t.Fatalf("allowed devices (%s)", where)
+	}
+	if hc.MaskedPaths != nil || hc.ReadonlyPaths != nil {
+		t.Fatalf("allowed MaskedPaths/ReadonlyPaths (%s)", where)
+	}
+	for _, o := range hc.SecurityOpt {
+		if strings.Contains(o, "unconfined") || strings.Contains(o, "disable") {
+			t.Fatalf("allowed security option %q (%s)", o, where)
+		}
+	}
+	if hc.CgroupParent != "" || hc.Cgroup != "" || len(hc.Annotations) > 0 {
+		t.Fatalf("allowed a cgroup or annotations (%s)", where)
+	}
+	if hc.Runtime != "" && hc.Runtime != "runc" && hc.Runtime != "io.containerd.runc.v2" {
+		t.Fatalf("allowed runtime %q (%s)", hc.Runtime, where)
 	}
 }

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/docker/go-plugins-helpers/authorization"
 	"github.com/sirupsen/logrus"
@@ -16,6 +17,9 @@ type Handler struct {
 	policy atomic.Pointer[policy.Policy]
 	log    *logrus.Logger
 	opts   Options
+	// Observe, if set, is told every decision and how long it took
+	// (metrics). Set it before serving.
+	Observe func(Decision, time.Duration)
 }
 
 // NewHandler returns a handler enforcing p on the host opts describe and
@@ -34,7 +38,11 @@ func (h *Handler) Policy() *policy.Policy { return h.policy.Load() }
 
 // AuthZReq decides a request before the daemon acts on it.
 func (h *Handler) AuthZReq(req authorization.Request) authorization.Response {
+	start := time.Now()
 	d := DecideWith(h.policy.Load(), &req, h.opts)
+	if h.Observe != nil {
+		h.Observe(d, time.Since(start))
+	}
 	h.logDecision(&req, d)
 	// Err stays empty: a non-empty Err makes the helper answer HTTP 500,
 	// which the daemon reports as a plugin failure instead of our message.

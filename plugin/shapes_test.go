@@ -95,7 +95,7 @@ func assertDecodeCreateLikeDocker(t *testing.T, body []byte) {
 	var b createBody
 	wantErr := decodeJSON(body, &b, "container create request")
 	if wantErr == nil && b.Config == nil {
-		wantErr = &bodyError{"RequestBody", "", "the body has no container configuration"}
+		wantErr = &bodyError{field: "RequestBody", reason: "the body has no container configuration"}
 	}
 	if (gotErr == nil) != (wantErr == nil) || gotErr != nil && *gotErr != *wantErr {
 		t.Fatalf("%s\ndecodeCreate error: %v\nwith Docker's types: %v", trim(body), gotErr, wantErr)

@@ -1,6 +1,7 @@
 // Command ci-authz is a Docker authorization plugin that keeps CI hosts from
 // handing out root: it denies (or, in audit mode, logs) privileged containers,
-// Docker/containerd socket binds and capabilities beyond Docker's defaults.
+// socket and system-directory binds, capabilities beyond Docker's defaults,
+// host namespaces, devices and the API's other doors to the host.
 package main
 
 import (

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/go-connections/sockets"
 
 	"github.com/ci-authz/ci-authz/internal/audit"
+	"github.com/ci-authz/ci-authz/internal/metrics"
 	"github.com/ci-authz/ci-authz/internal/policy"
 	"github.com/ci-authz/ci-authz/internal/policyfile"
 	"github.com/ci-authz/ci-authz/plugin"
@@ -35,6 +36,7 @@ func runServe(args []string) int {
 	logFormat := fs.String("log-format", "json", "json or text")
 	logLevel := fs.String("log-level", envOr("CI_AUTHZ_LOG_LEVEL", "info"), "debug (every decision), info, warn or error; env CI_AUTHZ_LOG_LEVEL")
 	logFile := fs.String("log-file", "", "append the log to this file instead of stderr")
+	metricsAddr := fs.String("metrics", os.Getenv("CI_AUTHZ_METRICS"), "serve Prometheus metrics on unix:///path.sock or a loopback host:port (127.0.0.1:9323); off when empty; env CI_AUTHZ_METRICS")
 	hostRoot := fs.String("host-root", "/", "where the host's root filesystem is visible, to follow symlinks in bind sources (the managed plugin mounts it read-only at /host); empty: judge paths as written")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -83,6 +85,22 @@ func runServe(args []string) int {
 	}
 	h := plugin.NewHandler(nil, log, plugin.Options{HostRoot: *hostRoot})
 	src.Apply = h.SetPolicy
+	var ml net.Listener
+	if *metricsAddr != "" {
+		m := metrics.New()
+		h.Observe, src.Observe = m.ObserveDecision, m.ObservePolicy
+		if ml, err = metrics.Listen(*metricsAddr); err != nil {
+			fmt.Fprintf(os.Stderr, "ci-authz serve: %v\n", err)
+			return 2
+		}
+		defer ml.Close()
+		go func() {
+			if err := m.Serve(ml); err != nil {
+				log.WithError(err).Error("serving metrics failed")
+			}
+		}()
+		log.WithField("metrics", *metricsAddr).Info("serving metrics")
+	}
 	if err := src.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "ci-authz serve: %v\nFix the policy (check it with `ci-authz validate FILE`) and start again.\n", err)
 		return 1

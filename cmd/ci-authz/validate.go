@@ -26,6 +26,6 @@ func runValidate(args []string) int {
 	for _, r := range policy.ConfigurableRules {
 		rules = append(rules, fmt.Sprintf("%s=%s", r, p.Action(r)))
 	}
-	fmt.Printf("%s: valid (mode %s; %s; %d exception(s))\n", args[0], p.Mode, strings.Join(rules, ", "), len(p.Exceptions))
+	fmt.Printf("%s: valid (mode %s; profile %s; %s; %d exception(s))\n", args[0], p.Mode, p.Profile, strings.Join(rules, ", "), len(p.Exceptions))
 	return 0
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
+	"github.com/ci-authz/ci-authz/internal/route"
 )
 
 // Request is what one request asks the daemon to do, in the shape the checks judge.
@@ -27,9 +28,22 @@ type Request struct {
 	AdminAction string
 	// AdminFamily is "plugins", "swarm", "nodes" or "services".
 	AdminFamily string
+	// Method and Route are the request's method and endpoint.
+	Method string
+	Route  route.Endpoint
+	// Build is set for a classic POST /build, from its query.
+	Build *BuildOptions
 	// HostPaths follows symlinks in host paths; the zero value judges paths
 	// as written only.
 	HostPaths hostpath.Resolver
+}
+
+// BuildOptions are the options of a classic build (POST /build query) that
+// grant more than a plain build, read like the daemon's
+// newImageBuildOptions (r.FormValue: the first value, case-sensitive keys).
+type BuildOptions struct {
+	NetworkMode  string
+	CgroupParent string
 }
 
 // HostConfig is a host configuration and where in the request it came from.
@@ -45,6 +59,9 @@ func (h HostConfig) Field(name string) string {
 	}
 	return h.Path + "." + name
 }
+
+// endpoint names the request's endpoint for messages: "POST /grpc".
+func (c *Request) endpoint() string { return c.Method + " " + c.Route.Path }
 
 // Finding is one thing a check found. Field and Value name what in the
 // request matched; Reason says why it matters; Fix what to do instead.
@@ -66,8 +83,24 @@ type Check struct {
 var All = []Check{
 	{policy.Privileged, checkPrivileged},
 	{policy.HostSockets, checkHostSockets},
+	{policy.SensitivePaths, checkSensitivePaths},
 	{policy.Capabilities, checkCapabilities},
 	{policy.DaemonAdmin, checkDaemonAdmin},
+	{policy.HostNamespaces, checkHostNamespaces},
+	{policy.HostNetwork, checkHostNetwork},
+	{policy.SharedNamespaces, checkSharedNamespaces},
+	{policy.Devices, checkDevices},
+	{policy.DeviceCgroupRules, checkDeviceCgroupRules},
+	{policy.DeviceRequests, checkDeviceRequests},
+	{policy.SecurityOpt, checkSecurityOpt},
+	{policy.SystemPaths, checkSystemPaths},
+	{policy.Sysctls, checkSysctls},
+	{policy.Cgroups, checkCgroups},
+	{policy.Runtime, checkRuntime},
+	{policy.VolumesFrom, checkVolumesFrom},
+	{policy.Checkpoints, checkCheckpoints},
+	{policy.BuildKit, checkBuildKit},
+	{policy.UnknownEndpoints, checkUnknownEndpoints},
 }
 
 // Run runs every check on c.

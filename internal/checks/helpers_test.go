@@ -6,6 +6,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/ci-authz/ci-authz/internal/policy"
+	"github.com/ci-authz/ci-authz/internal/route"
 )
 
 // hc wraps a HostConfig as the create body's "HostConfig".
@@ -28,4 +29,14 @@ func wantFields(t *testing.T, name string, run func(*Request, *policy.Policy) []
 			t.Errorf("%s: finding %d lacks rule, reason or fix: %+v", name, i, f)
 		}
 	}
+}
+
+// routed builds a Request for method and uri the way the plugin does.
+func routed(t *testing.T, method, uri string) *Request {
+	t.Helper()
+	ep, err := route.Identify(method, uri)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, uri, err)
+	}
+	return &Request{Method: method, Route: ep}
 }

@@ -39,6 +39,9 @@ func TestHostSockets(t *testing.T) {
 		{"volume create of data", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "none", "o": "bind", "device": "/srv/data"}}}, nil},
 		{"volume create tmpfs", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "tmpfs", "device": "tmpfs", "o": "size=100m"}}}, nil},
 		{"plain volume create", &Request{Volume: &volume.CreateRequest{Name: "cache"}}, nil},
+		{"volume create overlay of data", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "overlay", "device": "overlay",
+			"o": "lowerdir=/srv/a:/srv/b,upperdir=/srv/u,workdir=/srv/w"}}}, nil},
+		{"volume create nfs", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "nfs", "device": ":/export", "o": "addr=10.0.0.1,rw"}}}, nil},
 		// denied
 		{"docker.sock", binds("/var/run/docker.sock:/var/run/docker.sock"), []string{"HostConfig.Binds[0]"}},
 		{"run docker.sock", binds("/run/docker.sock:/d.sock:ro"), []string{"HostConfig.Binds[0]"}},
@@ -64,6 +67,9 @@ func TestHostSockets(t *testing.T) {
 		{"mount bind", mounts(mount.Mount{Type: mount.TypeBind, Source: "/var/run/docker.sock", Target: "/s"}), []string{"HostConfig.Mounts[0].Source"}},
 		{"mount bind parent", mounts(mount.Mount{Type: mount.TypeBind, Source: "/var/run", Target: "/s"}), []string{"HostConfig.Mounts[0].Source"}},
 		{"inline local volume bind", mounts(localBind("/var/run")), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.device"}},
+		{"mount without a type still judged", mounts(mount.Mount{Source: "/var/run/docker.sock", Target: "/s"}), []string{"HostConfig.Mounts[0].Source"}},
+		{"volume options on a mount of another type", mounts(mount.Mount{Type: "BIND", VolumeOptions: &mount.VolumeOptions{
+			DriverConfig: &mount.Driver{Options: map[string]string{"device": "/"}}}}), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.device"}},
 		{"inline volume odd case key", mounts(mount.Mount{Type: mount.TypeVolume, VolumeOptions: &mount.VolumeOptions{
 			DriverConfig: &mount.Driver{Options: map[string]string{"Device": "/"}}}}), []string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.Device"}},
 		{"both binds and mounts", &Request{HostConfigs: []HostConfig{{Path: "HostConfig", HostConfig: &container.HostConfig{
@@ -74,6 +80,18 @@ func TestHostSockets(t *testing.T) {
 			[]string{"DriverOpts.device"}},
 		{"volume create with default driver", &Request{Volume: &volume.CreateRequest{DriverOpts: map[string]string{"o": "bind", "device": "/var/run/docker.sock"}}},
 			[]string{"DriverOpts.device"}},
+		{"volume create overlay lower /run", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "overlay", "device": "overlay",
+			"o": "lowerdir=/srv/a:/var/run,upperdir=/srv/u,workdir=/srv/w"}}}, []string{"DriverOpts.o"}},
+		{"inline overlay upperdir", mounts(mount.Mount{Type: mount.TypeVolume, Target: "/x", VolumeOptions: &mount.VolumeOptions{DriverConfig: &mount.Driver{Name: "local",
+			Options: map[string]string{"type": "overlay", "device": "overlay", "o": "lowerdir=/srv/a,upperdir=/run/containerd,workdir=/srv/w"}}}}),
+			[]string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.o"}},
+		{"volume create, relative bind device", &Request{Volume: &volume.CreateRequest{Driver: "local", DriverOpts: map[string]string{"type": "none", "o": "bind", "device": "../../../../run"}}},
+			[]string{"DriverOpts.device"}},
+		{"volume create, relative rbind of anything", &Request{Volume: &volume.CreateRequest{DriverOpts: map[string]string{"type": "none", "o": "rbind,ro", "device": "data"}}},
+			[]string{"DriverOpts.device"}},
+		{"inline volume, relative overlay lowerdir", mounts(mount.Mount{Type: mount.TypeVolume, Target: "/x", VolumeOptions: &mount.VolumeOptions{DriverConfig: &mount.Driver{
+			Options: map[string]string{"type": "overlay", "device": "overlay", "o": "lowerdir=run,upperdir=/srv/u,workdir=/srv/w"}}}}),
+			[]string{"HostConfig.Mounts[0].VolumeOptions.DriverConfig.Options.o"}},
 		{"legacy top-level binds", &Request{HostConfigs: []HostConfig{{Path: "", HostConfig: &container.HostConfig{Binds: []string{"/:/h"}}}}}, []string{"Binds[0]"}},
 	}
 	for _, c := range cases {
@@ -143,5 +161,21 @@ func TestHostSocketsFollowsSymlinks(t *testing.T) {
 	}
 	if got := checkHostSockets(hc(container.HostConfig{Binds: []string{"/builds/ws/link:/h"}}), policy.Default()); len(got) != 0 {
 		t.Error("without a resolver, paths are judged as written")
+	}
+}
+
+func TestHostSocketsRelativeVolumePaths(t *testing.T) {
+	f := checkHostSockets(&Request{Volume: &volume.CreateRequest{DriverOpts: map[string]string{"o": "bind", "device": "x/y"}}}, policy.Default())
+	if len(f) != 1 || !strings.Contains(f[0].Reason, "relative to its working directory") || f[0].Fix != unresolvedFix {
+		t.Errorf("a relative bind device is refused with a reason: %+v", f)
+	}
+	// Non-bind names that are no paths stay allowed.
+	for _, opts := range []map[string]string{
+		{"type": "tmpfs", "device": "tmpfs", "o": "size=64m,uid=1000"},
+		{"type": "nfs", "device": "server:/export", "o": "addr=10.0.0.1,nfsvers=4"},
+		{"type": "cifs", "device": "//server/share", "o": "addr=10.0.0.1,username=ci"},
+	} {
+		wantFields(t, opts["type"], checkHostSockets, &Request{Volume: &volume.CreateRequest{DriverOpts: opts}}, policy.Default(), nil)
+		wantFields(t, opts["type"], checkSensitivePaths, &Request{Volume: &volume.CreateRequest{DriverOpts: opts}}, policy.Default(), nil)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -151,11 +152,17 @@ func (w *walker) list(n *yaml.Node, field string, fn func(i int, item *yaml.Node
 }
 
 func (w *walker) top(n *yaml.Node, p *Policy) {
-	w.mapping(n, "", []string{"mode", "rules", "exceptions"}, func(key string, v *yaml.Node) {
+	var profileNode *yaml.Node
+	w.mapping(n, "", []string{"mode", "profile", "rules", "exceptions"}, func(key string, v *yaml.Node) {
 		switch key {
 		case "mode":
 			if m, ok := w.enum(v, "mode", string(Enforce), string(AuditOnly)); ok {
 				p.Mode = Mode(m)
+			}
+		case "profile":
+			profileNode = v
+			if pr, ok := w.enum(v, "profile", string(Baseline), string(Restricted), string(Custom)); ok {
+				p.Profile = Profile(pr)
 			}
 		case "rules":
 			w.rules(v, p)
@@ -163,6 +170,14 @@ func (w *walker) top(n *yaml.Node, p *Policy) {
 			w.exceptions(v, p)
 		}
 	})
+	if p.Profile == Custom && profileNode != nil {
+		for _, r := range ConfigurableRules {
+			if _, ok := p.actions[r]; !ok {
+				w.errorf(profileNode, "rules."+string(r)+".action", "profile custom gives no rule a default; set it to deny, audit or allow (baseline: %s, restricted: %s)",
+					ProfileAction(Baseline, r), ProfileAction(Restricted, r))
+			}
+		}
+	}
 }
 
 func ruleNames() []string {
@@ -173,30 +188,45 @@ func ruleNames() []string {
 	return out
 }
 
+// setting is a key a rule takes besides action, with its parser.
+type setting struct {
+	key   string
+	parse func(w *walker, n *yaml.Node, field string, p *Policy)
+}
+
+// settings are the keys each rule takes besides action.
+var settings = map[RuleName][]setting{
+	HostSockets: {{"paths", (*walker).socketPaths}},
+	SensitivePaths: {
+		{"paths", func(w *walker, n *yaml.Node, f string, p *Policy) { p.SensitivePaths = w.patterns(n, f) }},
+		{"readOnly", func(w *walker, n *yaml.Node, f string, p *Policy) { p.SensitiveReadOnly = w.patterns(n, f) }},
+		{"allowed", func(w *walker, n *yaml.Node, f string, p *Policy) { p.SensitiveAllowed = w.patterns(n, f) }},
+	},
+	Capabilities: {{"allowed", (*walker).allowedCaps}},
+	Devices:      {{"allowed", (*walker).allowedDevices}},
+	Sysctls:      {{"allowed", (*walker).allowedSysctls}},
+	Cgroups:      {{"allowedParents", (*walker).allowedCgroupParents}},
+	Runtime:      {{"allowed", (*walker).allowedRuntimes}},
+}
+
 func (w *walker) rules(n *yaml.Node, p *Policy) {
 	w.mapping(n, "rules", ruleNames(), func(key string, v *yaml.Node) {
-		field := "rules." + key
-		switch RuleName(key) {
-		case Privileged, DaemonAdmin:
-			r := RuleName(key)
-			w.mapping(v, field, []string{"action"}, func(k string, v *yaml.Node) { w.action(v, field, r, p) })
-		case HostSockets:
-			w.mapping(v, field, []string{"action", "paths"}, func(k string, v *yaml.Node) {
-				if k == "action" {
-					w.action(v, field, HostSockets, p)
-					return
-				}
-				w.socketPaths(v, field+".paths", p)
-			})
-		case Capabilities:
-			w.mapping(v, field, []string{"action", "allowed"}, func(k string, v *yaml.Node) {
-				if k == "action" {
-					w.action(v, field, Capabilities, p)
-					return
-				}
-				w.allowedCaps(v, field+".allowed", p)
-			})
+		r, field := RuleName(key), "rules."+key
+		keys := []string{"action"}
+		for _, s := range settings[r] {
+			keys = append(keys, s.key)
 		}
+		w.mapping(v, field, keys, func(k string, v *yaml.Node) {
+			if k == "action" {
+				w.action(v, field, r, p)
+				return
+			}
+			for _, s := range settings[r] {
+				if s.key == k {
+					s.parse(w, v, field+"."+k, p)
+				}
+			}
+		})
 	})
 }
 
@@ -207,7 +237,12 @@ func (w *walker) action(n *yaml.Node, field string, r RuleName, p *Policy) {
 }
 
 func (w *walker) socketPaths(n *yaml.Node, field string, p *Policy) {
-	var pats []hostpath.Pattern
+	p.SocketPaths = w.patterns(n, field)
+}
+
+// patterns walks a list of absolute host paths, with * globs per segment.
+func (w *walker) patterns(n *yaml.Node, field string) []hostpath.Pattern {
+	pats := []hostpath.Pattern{}
 	w.list(n, field, func(i int, item *yaml.Node) {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		s, ok := w.str(item, f)
@@ -221,7 +256,7 @@ func (w *walker) socketPaths(n *yaml.Node, field string, p *Policy) {
 		}
 		pats = append(pats, pat)
 	})
-	p.SocketPaths = pats
+	return pats
 }
 
 func (w *walker) allowedCaps(n *yaml.Node, field string, p *Policy) {
@@ -245,6 +280,82 @@ func (w *walker) allowedCaps(n *yaml.Node, field string, p *Policy) {
 		}
 	})
 	p.AllowedCaps = allowed
+}
+
+// strings walks a list of strings; each must pass check, which returns the
+// value to keep or an error that names what is allowed.
+func (w *walker) strings(n *yaml.Node, field string, check func(string) (string, error)) []string {
+	out := []string{}
+	w.list(n, field, func(i int, item *yaml.Node) {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		s, ok := w.str(item, f)
+		if !ok {
+			return
+		}
+		v, err := check(s)
+		if err != nil {
+			w.errorf(item, f, "%q: %v", s, err)
+			return
+		}
+		out = append(out, v)
+	})
+	return out
+}
+
+func (w *walker) allowedDevices(n *yaml.Node, field string, p *Policy) {
+	p.AllowedDevices = w.strings(n, field, func(s string) (string, error) {
+		if !path.IsAbs(s) || strings.ContainsAny(s, "*?[") {
+			return "", errors.New("must be an absolute device path such as /dev/fuse (no globs: a directory would give every device in it)")
+		}
+		return path.Clean(s), nil
+	})
+}
+
+func (w *walker) allowedSysctls(n *yaml.Node, field string, p *Policy) {
+	p.AllowedSysctls = w.strings(n, field, func(s string) (string, error) {
+		if _, err := path.Match(s, ""); err != nil || !ValidSysctlName(strings.ReplaceAll(s, "*", "x")) {
+			return "", errors.New("must be a sysctl name such as net.ipv4.ping_group_range; * matches any part of a name")
+		}
+		return s, nil
+	})
+}
+
+// ValidSysctlName reports whether s is a plain dotted sysctl name: ASCII
+// letters, digits, '_' and '-' between single dots. Anything else (slashes,
+// empty parts) is never on an allowed list.
+func ValidSysctlName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (w *walker) allowedCgroupParents(n *yaml.Node, field string, p *Policy) {
+	p.AllowedCgroupParents = w.strings(n, field, func(s string) (string, error) {
+		if s == "" {
+			return "", errors.New("must not be empty; an empty CgroupParent is always allowed")
+		}
+		return s, nil
+	})
+}
+
+func (w *walker) allowedRuntimes(n *yaml.Node, field string, p *Policy) {
+	p.AllowedRuntimes = w.strings(n, field, func(s string) (string, error) {
+		if s == "" {
+			return "", errors.New("must not be empty; an empty Runtime (the daemon's default) is always allowed")
+		}
+		return s, nil
+	})
 }
 
 func (w *walker) exceptions(n *yaml.Node, p *Policy) {

@@ -9,12 +9,12 @@ import (
 
 func TestDefault(t *testing.T) {
 	p := Default()
-	if p.Mode != Enforce {
-		t.Errorf("mode = %q", p.Mode)
+	if p.Mode != Enforce || p.Profile != Baseline {
+		t.Errorf("mode = %q profile = %q", p.Mode, p.Profile)
 	}
 	for _, r := range ConfigurableRules {
-		if p.Action(r) != Deny {
-			t.Errorf("%s action = %q, want deny", r, p.Action(r))
+		if p.Action(r) != ProfileAction(Baseline, r) || !p.ActionFromProfile(r) {
+			t.Errorf("%s action = %q, want the baseline's %q from the profile", r, p.Action(r), ProfileAction(Baseline, r))
 		}
 	}
 	if len(p.AllowedCaps) != 14 || !p.AllowedCaps["CAP_CHOWN"] || p.AllowedCaps["CAP_SYS_ADMIN"] {
@@ -47,6 +47,60 @@ func TestParseOverridesKeepDefaults(t *testing.T) {
 	}
 	if p.Source != "p.yaml" || len(p.SHA256) != 64 {
 		t.Errorf("source %q sha %q", p.Source, p.SHA256)
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	restricted, err := Parse([]byte("profile: restricted\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ConfigurableRules {
+		if restricted.Action(r) != Deny {
+			t.Errorf("restricted: %s = %s, want deny", r, restricted.Action(r))
+		}
+		if ProfileAction(Restricted, r) == Allow && ProfileAction(Baseline, r) != Allow {
+			t.Errorf("%s: restricted must never be looser than baseline", r)
+		}
+	}
+	over, err := Parse([]byte("profile: restricted\nrules:\n  privileged: {action: audit}\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if over.Action(Privileged) != Audit || over.ActionFromProfile(Privileged) || over.Action(Capabilities) != Deny {
+		t.Errorf("a rule's action wins over the profile: privileged %s, capabilities %s", over.Action(Privileged), over.Action(Capabilities))
+	}
+	if got := ProfileAction(Custom, Privileged); got != Deny {
+		t.Errorf("custom gives no defaults; anything unset denies, got %s", got)
+	}
+	if got := ProfileAction(Baseline, "noSuchRule"); got != Deny {
+		t.Errorf("an unknown rule denies, got %s", got)
+	}
+
+	// custom: every rule must be set.
+	_, err = Parse([]byte("profile: custom\nrules:\n  privileged: {action: deny}\n"), "p.yaml")
+	if err == nil {
+		t.Fatal("custom with rules left out must be refused")
+	}
+	for _, r := range ConfigurableRules[1:] {
+		if !strings.Contains(err.Error(), "p.yaml:1:10: rules."+string(r)+".action: profile custom gives no rule a default") {
+			t.Errorf("error should name rules.%s.action at the profile key: %v", r, err)
+		}
+	}
+	if strings.Contains(err.Error(), "rules.privileged.action") {
+		t.Errorf("privileged is set: %v", err)
+	}
+	var full strings.Builder
+	full.WriteString("profile: custom\nrules:\n")
+	for _, r := range ConfigurableRules {
+		full.WriteString("  " + string(r) + ": {action: allow}\n")
+	}
+	custom, err := Parse([]byte(full.String()), "p.yaml")
+	if err != nil {
+		t.Fatalf("a custom policy that sets every rule is valid: %v", err)
+	}
+	if custom.Profile != Custom || custom.Action(DaemonAdmin) != Allow {
+		t.Errorf("custom: profile %s daemonAdmin %s", custom.Profile, custom.Action(DaemonAdmin))
 	}
 }
 
@@ -111,11 +165,12 @@ func TestParseErrors(t *testing.T) {
 		{"bad yaml", "mode: [", "p.yaml: not valid YAML"},
 		{"two docs", "mode: audit\n---\nmode: enforce\n", "single YAML document"},
 		{"not a mapping", "- a\n", "p.yaml:1:1: : must be a mapping"},
-		{"unknown top", "mode: audit\nmodes: x\n", "p.yaml:2:1: modes: unknown field; allowed here: mode, rules, exceptions"},
+		{"unknown top", "mode: audit\nmodes: x\n", "p.yaml:2:1: modes: unknown field; allowed here: mode, profile, rules, exceptions"},
 		{"bad mode", "mode: permissive\n", `p.yaml:1:7: mode: "permissive" is not allowed; use one of: enforce, audit`},
 		{"mode not string", "mode: true\n", "p.yaml:1:7: mode: must be a string"},
+		{"bad profile", "profile: strict\n", `p.yaml:1:10: profile: "strict" is not allowed; use one of: baseline, restricted, custom`},
 		{"duplicate key", "mode: audit\nmode: enforce\n", "p.yaml:2:1: mode: is set twice"},
-		{"unknown rule", "rules:\n  privilegd: {action: deny}\n", "p.yaml:2:3: rules.privilegd: unknown field; allowed here: privileged, hostSockets, capabilities"},
+		{"unknown rule", "rules:\n  privilegd: {action: deny}\n", "p.yaml:2:3: rules.privilegd: unknown field; allowed here: privileged, hostSockets, sensitivePaths, capabilities"},
 		{"bad action", "rules:\n  privileged: {action: block}\n", `p.yaml:2:24: rules.privileged.action: "block" is not allowed; use one of: deny, audit, allow`},
 		{"unknown rule key", "rules:\n  privileged: {action: deny, paths: []}\n", "p.yaml:2:30: rules.privileged.paths: unknown field; allowed here: action"},
 		{"rule not mapping", "rules:\n  privileged: deny\n", "p.yaml:2:15: rules.privileged: must be a mapping"},

@@ -34,6 +34,9 @@ type Source struct {
 	Log *logrus.Logger
 	// Apply installs a newly loaded policy.
 	Apply func(*policy.Policy)
+	// Observe, if set, is told every load and reload: the policy now in
+	// force, or the error that kept the last good one (metrics).
+	Observe func(*policy.Policy, error)
 
 	mu      sync.Mutex
 	current *policy.Policy
@@ -57,6 +60,7 @@ func (s *Source) Load() (*policy.Policy, error) {
 // Start loads the policy, applies it and logs which one is in force.
 func (s *Source) Start() error {
 	p, err := s.Load()
+	s.observe(p, err)
 	if err != nil {
 		return err
 	}
@@ -69,7 +73,7 @@ func (s *Source) install(p *policy.Policy, msg string) {
 	s.current = p
 	s.mu.Unlock()
 	s.Apply(p)
-	f := logrus.Fields{"policy": p.Source, "sha256": p.SHA256, "mode": p.Mode}
+	f := logrus.Fields{"policy": p.Source, "sha256": p.SHA256, "mode": p.Mode, "profile": p.Profile}
 	if p.Source == policy.DefaultSource {
 		f["missingFile"] = s.Path
 	}
@@ -81,6 +85,7 @@ func (s *Source) install(p *policy.Policy, msg string) {
 // policy stays in force.
 func (s *Source) Reload(force bool) {
 	p, err := s.Load()
+	s.observe(p, err)
 	if err != nil {
 		s.mu.Lock()
 		cur := s.current
@@ -96,6 +101,12 @@ func (s *Source) Reload(force bool) {
 		return
 	}
 	s.install(p, "policy reloaded")
+}
+
+func (s *Source) observe(p *policy.Policy, err error) {
+	if s.Observe != nil {
+		s.Observe(p, err)
+	}
 }
 
 // Watch reloads the policy whenever its file's directory changes (editors

@@ -148,3 +148,27 @@ func TestWatchReloadsOnChange(t *testing.T) {
 		t.Errorf("reload not logged: %s", r.logs())
 	}
 }
+
+func TestObserveEveryLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	write(t, path, "mode: enforce\n")
+	s, _ := newSource(t, path, true)
+	var ok, failed int
+	s.Observe = func(p *policy.Policy, err error) {
+		if err != nil {
+			failed++
+		} else if p != nil {
+			ok++
+		}
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	write(t, path, "mode: nonsense\n")
+	s.Reload(true)
+	write(t, path, "profile: restricted\n")
+	s.Reload(false)
+	if ok != 2 || failed != 1 {
+		t.Errorf("observed %d loads and %d failures, want 2 and 1", ok, failed)
+	}
+}

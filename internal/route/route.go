@@ -7,16 +7,16 @@ import (
 	"net/url"
 	"path"
 	"regexp"
-	"regexp/syntax"
 	"strconv"
 	"strings"
 )
 
-// Kind is an endpoint the decision engine treats specially.
+// Kind is what ci-authz does with an endpoint.
 type Kind int
 
 const (
-	// Other is any endpoint ci-authz does not inspect.
+	// Other is an endpoint of the daemon that grants nothing beyond what the
+	// containers ci-authz judged already have (harmlessRoutes).
 	Other Kind = iota
 	// ContainerCreate is POST /containers/create.
 	ContainerCreate
@@ -31,6 +31,18 @@ const (
 	// update/unlock, node update, service create/update. Endpoint.Family
 	// says which.
 	DaemonAdmin
+	// ContainerUpdate is POST /containers/{name}/update.
+	ContainerUpdate
+	// Build is the classic builder's POST /build.
+	Build
+	// BuildKit is POST /grpc or /session: BuildKit's gRPC, whose calls no
+	// authorization plugin sees.
+	BuildKit
+	// Checkpoint is POST /containers/{name}/checkpoints (experimental).
+	Checkpoint
+	// Unknown is any request that reaches no route ci-authz knows: a route
+	// of a newer daemon, or none at all (the daemon answers 404).
+	Unknown
 )
 
 func (k Kind) String() string {
@@ -45,6 +57,16 @@ func (k Kind) String() string {
 		return "volume create"
 	case DaemonAdmin:
 		return "daemon administration"
+	case ContainerUpdate:
+		return "container update"
+	case Build:
+		return "build"
+	case BuildKit:
+		return "BuildKit session"
+	case Checkpoint:
+		return "checkpoint create"
+	case Unknown:
+		return "unknown endpoint"
 	}
 	return "other"
 }
@@ -66,74 +88,183 @@ type Endpoint struct {
 // (r.Form.Get: the first value).
 func (e Endpoint) Name() string { return e.Query.Get("name") }
 
-// splitVersion splits the optional "/v{version:[0-9.]+}" prefix the daemon
-// registers every route with (daemon/server/server.go CreateMux) from the
-// rest of the path, as the regexp ^/v([0-9.]+)(/.*)$ would: the rest starts
-// with "/" and, as "." does not match a newline, holds none. It runs on every
-// request, hence no regexp.
-func splitVersion(p string) (version, rest string, ok bool) {
-	if !strings.HasPrefix(p, "/v") {
-		return "", "", false
-	}
-	i := 2
-	for i < len(p) && (p[i] >= '0' && p[i] <= '9' || p[i] == '.') {
-		i++
-	}
-	if i == 2 || i == len(p) || p[i] != '/' || strings.IndexByte(p[i:], '\n') >= 0 {
-		return "", "", false
-	}
-	return p[2:i], p[i:], true
+// The daemon registers each route with and without "/v{version:[0-9.]+}"
+// (daemon/server/server.go CreateMux), and matches routes case-sensitively on
+// the decoded path.
+var versionPrefix = regexp.MustCompile(`^/v([0-9.]+)(/.*)$`)
+
+// route is one of the daemon's routes as it registers it
+// (daemon/server/router/*/*.go initRoutes): method and mux path template.
+type route struct {
+	method, template string
+	kind             Kind
+	family           string // for DaemonAdmin
+	path             *regexp.Regexp
 }
 
-// adminRoutes are the daemon's routes (daemon/server/router/{plugin,swarm})
-// that change the daemon itself; {name:.*} spans slashes as in mux.
-var adminRoutes = []struct {
-	method, family string
-	path           *regexp.Regexp
-}{
-	{"POST", "plugins", regexp.MustCompile(`^/plugins/(pull|create)$`)},
-	{"POST", "plugins", regexp.MustCompile(`^/plugins/.*/(enable|disable|set|upgrade|push)$`)},
-	{"DELETE", "plugins", regexp.MustCompile(`^/plugins/.*$`)},
-	{"POST", "swarm", regexp.MustCompile(`^/swarm/(init|join|update|unlock)$`)},
-	{"POST", "nodes", regexp.MustCompile(`^/nodes/.*/update$`)},
-	{"POST", "services", regexp.MustCompile(`^/services/(create|.*/update)$`)},
-}
+// routes are the daemon's routes (dockerd 20.10 to current), each with
+// what ci-authz does with it. mux tries routes in order and the first that
+// matches wins; these templates end in distinct literals, so no path
+// matches two routes of different kinds. Every route not listed judged or
+// admin is harmless: reads, container lifecycle (kill, stop, attach, exec
+// start, rename, archive), images, networks, volume listing and removal,
+// swarm reads, secrets and configs, debug.
+var routes = compile([]route{
+	// Judged.
+	{method: "POST", template: "/containers/create", kind: ContainerCreate},
+	{method: "POST", template: "/containers/{name:.*}/start", kind: ContainerStart},
+	{method: "POST", template: "/containers/{name:.*}/exec", kind: ExecCreate},
+	{method: "POST", template: "/containers/{name:.*}/update", kind: ContainerUpdate},
+	{method: "POST", template: "/containers/{name:.*}/checkpoints", kind: Checkpoint},
+	{method: "POST", template: "/volumes/create", kind: VolumeCreate},
+	{method: "POST", template: "/build", kind: Build},
+	{method: "POST", template: "/grpc", kind: BuildKit},
+	{method: "POST", template: "/session", kind: BuildKit},
 
-// adminPrefixes holds, for each of adminRoutes, the literal text every match
-// starts with ("" if the regexp does not start with one), so that requests
-// elsewhere do not run the regexps.
-var adminPrefixes = func() []string {
-	out := make([]string, len(adminRoutes))
-	for i, r := range adminRoutes {
-		out[i] = literalPrefix(r.path.String())
-	}
-	return out
-}()
+	// Daemon administration (router/plugin, router/swarm).
+	{method: "POST", template: "/plugins/pull", kind: DaemonAdmin, family: "plugins"},
+	{method: "POST", template: "/plugins/create", kind: DaemonAdmin, family: "plugins"},
+	{method: "POST", template: "/plugins/{name:.*}/enable", kind: DaemonAdmin, family: "plugins"},
+	{method: "POST", template: "/plugins/{name:.*}/disable", kind: DaemonAdmin, family: "plugins"},
+	{method: "POST", template: "/plugins/{name:.*}/set", kind: DaemonAdmin, family: "plugins"},
+	{method: "POST", template: "/plugins/{name:.*}/upgrade", kind: DaemonAdmin, family: "plugins"},
+	{method: "POST", template: "/plugins/{name:.*}/push", kind: DaemonAdmin, family: "plugins"},
+	{method: "DELETE", template: "/plugins/{name:.*}", kind: DaemonAdmin, family: "plugins"},
+	{method: "POST", template: "/swarm/init", kind: DaemonAdmin, family: "swarm"},
+	{method: "POST", template: "/swarm/join", kind: DaemonAdmin, family: "swarm"},
+	{method: "POST", template: "/swarm/update", kind: DaemonAdmin, family: "swarm"},
+	{method: "POST", template: "/swarm/unlock", kind: DaemonAdmin, family: "swarm"},
+	{method: "POST", template: "/nodes/{id}/update", kind: DaemonAdmin, family: "nodes"},
+	{method: "POST", template: "/services/create", kind: DaemonAdmin, family: "services"},
+	{method: "POST", template: "/services/{id}/update", kind: DaemonAdmin, family: "services"},
 
-// literalPrefix returns the case-sensitive literal that follows "^" at the
-// start of expr, or "".
-func literalPrefix(expr string) string {
-	re, err := syntax.Parse(expr, syntax.Perl)
-	if err != nil {
-		return ""
-	}
-	re = re.Simplify()
-	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText {
-		return ""
-	}
-	if lit := re.Sub[1]; lit.Op == syntax.OpLiteral && lit.Flags&syntax.FoldCase == 0 {
-		return string(lit.Rune)
-	}
-	return ""
-}
+	// Harmless: router/container.
+	{method: "HEAD", template: "/containers/{name:.*}/archive"},
+	{method: "GET", template: "/containers/json"},
+	{method: "GET", template: "/containers/{name:.*}/export"},
+	{method: "GET", template: "/containers/{name:.*}/changes"},
+	{method: "GET", template: "/containers/{name:.*}/json"},
+	{method: "GET", template: "/containers/{name:.*}/top"},
+	{method: "GET", template: "/containers/{name:.*}/logs"},
+	{method: "GET", template: "/containers/{name:.*}/stats"},
+	{method: "GET", template: "/containers/{name:.*}/attach/ws"},
+	{method: "GET", template: "/exec/{id:.*}/json"},
+	{method: "GET", template: "/containers/{name:.*}/archive"},
+	{method: "POST", template: "/containers/{name:.*}/kill"},
+	{method: "POST", template: "/containers/{name:.*}/pause"},
+	{method: "POST", template: "/containers/{name:.*}/unpause"},
+	{method: "POST", template: "/containers/{name:.*}/restart"},
+	{method: "POST", template: "/containers/{name:.*}/stop"},
+	{method: "POST", template: "/containers/{name:.*}/wait"},
+	{method: "POST", template: "/containers/{name:.*}/resize"},
+	{method: "POST", template: "/containers/{name:.*}/attach"},
+	{method: "POST", template: "/containers/{name:.*}/copy"}, // dockerd 20.10: reads a file out of a container (API < 1.24)
+	{method: "POST", template: "/exec/{name:.*}/start"},
+	{method: "POST", template: "/exec/{name:.*}/resize"},
+	{method: "POST", template: "/containers/{name:.*}/rename"},
+	{method: "POST", template: "/containers/prune"},
+	{method: "POST", template: "/commit"},
+	{method: "PUT", template: "/containers/{name:.*}/archive"},
+	{method: "DELETE", template: "/containers/{name:.*}"},
+	// router/checkpoint (experimental).
+	{method: "GET", template: "/containers/{name:.*}/checkpoints"},
+	{method: "DELETE", template: "/containers/{name}/checkpoints/{checkpoint}"},
+	// router/image.
+	{method: "GET", template: "/images/json"},
+	{method: "GET", template: "/images/search"},
+	{method: "GET", template: "/images/get"},
+	{method: "GET", template: "/images/{name:.*}/get"},
+	{method: "GET", template: "/images/{name:.*}/history"},
+	{method: "GET", template: "/images/{name:.*}/json"},
+	{method: "POST", template: "/images/load"},
+	{method: "POST", template: "/images/create"},
+	{method: "POST", template: "/images/{name:.*}/push"},
+	{method: "POST", template: "/images/{name:.*}/tag"},
+	{method: "POST", template: "/images/prune"},
+	{method: "DELETE", template: "/images/{name:.*}"},
+	// router/volume.
+	{method: "GET", template: "/volumes"},
+	{method: "GET", template: "/volumes/{name:.*}"},
+	{method: "POST", template: "/volumes/prune"},
+	{method: "PUT", template: "/volumes/{name:.*}"},
+	{method: "DELETE", template: "/volumes/{name:.*}"},
+	// router/network.
+	{method: "GET", template: "/networks"},
+	{method: "GET", template: "/networks/"},
+	{method: "GET", template: "/networks/{id:.+}"},
+	{method: "POST", template: "/networks/create"},
+	{method: "POST", template: "/networks/{id:.*}/connect"},
+	{method: "POST", template: "/networks/{id:.*}/disconnect"},
+	{method: "POST", template: "/networks/prune"},
+	{method: "DELETE", template: "/networks/{id:.*}"},
+	// router/system.
+	{method: "OPTIONS", template: "/{anyroute:.*}"},
+	{method: "GET", template: "/_ping"},
+	{method: "HEAD", template: "/_ping"},
+	{method: "GET", template: "/events"},
+	{method: "GET", template: "/info"},
+	{method: "GET", template: "/version"},
+	{method: "GET", template: "/system/df"},
+	{method: "POST", template: "/auth"},
+	// router/build.
+	{method: "POST", template: "/build/prune"},
+	{method: "POST", template: "/build/cancel"},
+	// router/swarm.
+	{method: "POST", template: "/swarm/leave"},
+	{method: "GET", template: "/swarm"},
+	{method: "GET", template: "/swarm/unlockkey"},
+	{method: "GET", template: "/services"},
+	{method: "GET", template: "/services/{id}"},
+	{method: "DELETE", template: "/services/{id}"},
+	{method: "GET", template: "/services/{id}/logs"},
+	{method: "GET", template: "/nodes"},
+	{method: "GET", template: "/nodes/{id}"},
+	{method: "DELETE", template: "/nodes/{id}"},
+	{method: "GET", template: "/tasks"},
+	{method: "GET", template: "/tasks/{id}"},
+	{method: "GET", template: "/tasks/{id}/logs"},
+	{method: "GET", template: "/secrets"},
+	{method: "POST", template: "/secrets/create"},
+	{method: "DELETE", template: "/secrets/{id}"},
+	{method: "GET", template: "/secrets/{id}"},
+	{method: "POST", template: "/secrets/{id}/update"},
+	{method: "GET", template: "/configs"},
+	{method: "POST", template: "/configs/create"},
+	{method: "DELETE", template: "/configs/{id}"},
+	{method: "GET", template: "/configs/{id}"},
+	{method: "POST", template: "/configs/{id}/update"},
+	// router/plugin reads, router/distribution.
+	{method: "GET", template: "/plugins"},
+	{method: "GET", template: "/plugins/{name:.*}/json"},
+	{method: "GET", template: "/plugins/privileges"},
+	{method: "GET", template: "/distribution/{name:.*}/json"},
+	// router/debug (debug mode only).
+	{method: "GET", template: "/debug/vars"},
+	{method: "GET", template: "/debug/pprof/"},
+	{method: "GET", template: "/debug/pprof/{name}"},
+})
 
-// containerRoute reports whether p is /containers/{name:.*}<suffix>, as mux's
-// regexp ^/containers/(.*)<suffix>$ matches it: the name may be empty or span
-// slashes, and "." matches no newline.
-func containerRoute(p, suffix string) bool {
-	const prefix = "/containers/"
-	return len(p) >= len(prefix)+len(suffix) && strings.HasPrefix(p, prefix) && strings.HasSuffix(p, suffix) &&
-		strings.IndexByte(p, '\n') < 0
+// compile turns mux path templates into anchored regexps: {v} matches one
+// path segment, {v:re} matches re.
+func compile(rs []route) []route {
+	variable := regexp.MustCompile(`\{[a-z]+(:[^}]*)?\}`)
+	for i, r := range rs {
+		var b strings.Builder
+		b.WriteString("^")
+		last := 0
+		for _, m := range variable.FindAllStringSubmatchIndex(r.template, -1) {
+			b.WriteString(regexp.QuoteMeta(r.template[last:m[0]]))
+			if m[2] >= 0 {
+				b.WriteString("(?:" + r.template[m[2]+1:m[3]] + ")")
+			} else {
+				b.WriteString("[^/]+")
+			}
+			last = m[1]
+		}
+		b.WriteString(regexp.QuoteMeta(r.template[last:]) + "$")
+		rs[i].path = regexp.MustCompile(b.String())
+	}
+	return rs
 }
 
 // Identify routes a request. requestURI is the raw request-target the client
@@ -156,31 +287,22 @@ func Identify(method, requestURI string) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("request path %q is not clean (the daemon would redirect to %q)", p, c)
 	}
 	ep := Endpoint{Path: p}
-	// Routes match case-sensitively on the decoded path.
-	if v, rest, ok := splitVersion(p); ok {
-		ep.Version, ep.Path = v, rest
+	if m := versionPrefix.FindStringSubmatch(p); m != nil {
+		ep.Version, ep.Path = m[1], m[2]
 	}
 	q, qerr := url.ParseQuery(u.RawQuery)
 	ep.Query = q
-	if method == "POST" { // mux matches methods exactly: "post" reaches nothing
-		switch {
-		case ep.Path == "/containers/create":
-			ep.Kind = ContainerCreate
-		case containerRoute(ep.Path, "/start"):
-			ep.Kind = ContainerStart
-		case containerRoute(ep.Path, "/exec"):
-			ep.Kind = ExecCreate
-		case ep.Path == "/volumes/create":
-			ep.Kind = VolumeCreate
+	ep.Kind = Unknown
+	for _, r := range routes {
+		// mux matches methods exactly: "post" reaches nothing.
+		if method == r.method && r.path.MatchString(ep.Path) {
+			ep.Kind, ep.Family = r.kind, r.family
+			break
 		}
 	}
-	for i, r := range adminRoutes {
-		if ep.Kind == Other && method == r.method && strings.HasPrefix(ep.Path, adminPrefixes[i]) && r.path.MatchString(ep.Path) {
-			ep.Kind, ep.Family = DaemonAdmin, r.family
-		}
-	}
-	if qerr != nil && ep.Kind != Other {
-		// The daemon's ParseForm fails on the same query; deny before it.
+	if qerr != nil && ep.Kind != Other && ep.Kind != Unknown {
+		// The daemon's ParseForm fails on the same query, or its FormValue
+		// reads values ci-authz would not; deny before it.
 		return ep, fmt.Errorf("query string cannot be parsed: %v", qerr)
 	}
 	return ep, nil

@@ -1,7 +1,7 @@
 package route
 
 import (
-	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -24,19 +24,19 @@ func TestIdentify(t *testing.T) {
 		{"POST", "/v1.47/containers/./create", Other, "", true},
 		{"POST", "/v1.47/containers/x/../create", Other, "", true},
 		{"POST", "//containers/create", Other, "", true},
-		{"POST", "/v1.47/CONTAINERS/create", Other, "1.47", false},
-		{"POST", "/v1.47/containers/create/", Other, "1.47", false},
-		{"post", "/v1.47/containers/create", Other, "1.47", false},
-		{"GET", "/v1.47/containers/create", Other, "1.47", false},
+		{"POST", "/v1.47/CONTAINERS/create", Unknown, "1.47", false},
+		{"POST", "/v1.47/containers/create/", Unknown, "1.47", false},
+		{"post", "/v1.47/containers/create", Unknown, "1.47", false},
+		{"GET", "/v1.47/containers/create", Unknown, "1.47", false},
 		{"POST", "/v1.47/containers/abc/start", ContainerStart, "1.47", false},
 		{"POST", "/v1.47/containers/a/b/exec", ExecCreate, "1.47", false},
 		{"POST", "/v1.47/containers/abc%2Fexec", ExecCreate, "1.47", false}, // mux routes the decoded path
 		{"POST", "/v1.47/containers/create?name=%zz", ContainerCreate, "1.47", true},
 		{"POST", "/v1.47/containers/create?a=1;b=2", ContainerCreate, "1.47", true},
 		{"GET", "/v1.47/containers/json?a=%zz", Other, "1.47", false},
-		{"POST", "/v1.47/containers/create%3Fname=x", Other, "1.47", false},
+		{"POST", "/v1.47/containers/create%3Fname=x", Unknown, "1.47", false},
 		{"POST", "containers/create", Other, "", true},
-		{"POST", "/v1.47/containers/create#frag", Other, "1.47", false}, // ParseRequestURI keeps "#frag" in the path: no route
+		{"POST", "/v1.47/containers/create#frag", Unknown, "1.47", false}, // ParseRequestURI keeps "#frag" in the path: no route
 		{"POST", "/v1.41/volumes/create", VolumeCreate, "1.41", false},
 		{"POST", "/v1.41/plugins/ci-authz:latest/disable", DaemonAdmin, "1.41", false},
 		{"POST", "/plugins/some/org/plugin:1/enable", DaemonAdmin, "", false},
@@ -58,6 +58,43 @@ func TestIdentify(t *testing.T) {
 		{"POST", "/v1.41/services/abc/update", DaemonAdmin, "1.41", false},
 		{"GET", "/v1.41/services", Other, "1.41", false},
 		{"POST", "/v1.41/plugins%2Fx%2Fdisable", DaemonAdmin, "1.41", false},
+
+		// Judged endpoints beyond create.
+		{"POST", "/v1.41/containers/abc/update", ContainerUpdate, "1.41", false},
+		{"POST", "/v1.41/containers/x/start/update", ContainerUpdate, "1.41", false}, // {name:.*} = "x/start"
+		{"POST", "/v1.41/containers/x/update/start", ContainerStart, "1.41", false},
+		{"POST", "/v1.41/containers/abc/checkpoints", Checkpoint, "1.41", false},
+		{"GET", "/v1.41/containers/abc/checkpoints", Other, "1.41", false},
+		{"POST", "/v1.41/build?networkmode=host", Build, "1.41", false},
+		{"POST", "/build", Build, "", false},
+		{"POST", "/v1.41/build?networkmode=host;x", Build, "1.41", true},
+		{"POST", "/v1.41/build/prune", Other, "1.41", false},
+		{"POST", "/v1.41/grpc", BuildKit, "1.41", false},
+		{"POST", "/session", BuildKit, "", false},
+		{"GET", "/grpc", Unknown, "", false},
+
+		// Harmless routes, and what is not one.
+		{"GET", "/_ping", Other, "", false},
+		{"HEAD", "/_ping", Other, "", false},
+		{"GET", "/v1.41/info", Other, "1.41", false},
+		{"GET", "/v1.41/events?filters=%7B%7D", Other, "1.41", false},
+		{"POST", "/v1.41/containers/abc/kill", Other, "1.41", false},
+		{"POST", "/v1.41/containers/abc/attach?stream=1", Other, "1.41", false},
+		{"POST", "/v1.41/exec/abc/start", Other, "1.41", false},
+		{"PUT", "/v1.41/containers/abc/archive?path=/tmp", Other, "1.41", false},
+		{"DELETE", "/v1.41/containers/abc?force=1", Other, "1.41", false},
+		{"POST", "/v1.41/images/create?fromImage=busybox", Other, "1.41", false},
+		{"POST", "/v1.41/networks/create", Other, "1.41", false},
+		{"GET", "/v1.41/networks/", Other, "1.41", false},
+		{"OPTIONS", "/v1.41/containers/create", Other, "1.41", false},
+		{"GET", "/v1.41/services/abc", Other, "1.41", false},
+		{"GET", "/v1.41/services/a/b", Unknown, "1.41", false}, // {id} is one segment
+		{"DELETE", "/v1.41/containers/abc/checkpoints/cp1", Other, "1.41", false},
+		{"GET", "/debug/pprof/heap", Other, "", false},
+		{"POST", "/v1.41/containers/abc/unknownaction", Unknown, "1.41", false},
+		{"POST", "/v1.41/images/abc/delete", Unknown, "1.41", false},
+		{"PATCH", "/v1.41/containers/abc", Unknown, "1.41", false},
+		{"GET", "/v1.41/nosuch?a=%zz", Unknown, "1.41", false},
 	}
 	for _, c := range cases {
 		ep, err := Identify(c.method, c.uri)
@@ -103,45 +140,23 @@ func TestVersionBefore(t *testing.T) {
 	}
 }
 
-// TestSplitVersion pins splitVersion to the regexp it replaces.
-func TestSplitVersion(t *testing.T) {
-	re := regexp.MustCompile(`^/v([0-9.]+)(/.*)$`)
-	for _, p := range []string{"/v1.41/containers/json", "/v1.41/", "/v1.41", "/v/x", "/v./x", "/v1..2/x", "/vx/y",
-		"/v1.41/a\nb", "/v1.41/a\n", "/v1.41\n/x", "/v1a/x", "/containers/json", "/", "", "/v", "/v1.41//x", "v1.41/x"} {
-		v, rest, ok := splitVersion(p)
-		m := re.FindStringSubmatch(p)
-		if ok != (m != nil) || ok && (v != m[1] || rest != m[2]) {
-			t.Errorf("splitVersion(%q) = %q, %q, %v; regexp says %q", p, v, rest, ok, m)
+func TestTemplates(t *testing.T) {
+	for _, r := range routes {
+		if !strings.HasPrefix(r.path.String(), "^/") || !strings.HasSuffix(r.path.String(), "$") {
+			t.Errorf("%s %s compiled to %s", r.method, r.template, r.path)
+		}
+		if (r.kind == DaemonAdmin) != (r.family != "") {
+			t.Errorf("%s %s: family %q for kind %v", r.method, r.template, r.family, r.kind)
 		}
 	}
-}
-
-// TestContainerRoute pins containerRoute to the regexps it replaces.
-func TestContainerRoute(t *testing.T) {
-	for _, suffix := range []string{"/start", "/exec"} {
-		re := regexp.MustCompile(`^/containers/(.*)` + suffix + `$`)
-		for _, p := range []string{"/containers/abc" + suffix, "/containers/a/b" + suffix, "/containers/" + suffix, "/containers" + suffix,
-			"/containers/abc" + suffix + "/", "/containers/a\nb" + suffix, "/containers/abc" + suffix + "\n", "/Containers/abc" + suffix,
-			"/containers/abc/wait", "/containers/start", "/containers/exec", "x/containers/abc" + suffix, ""} {
-			if got, want := containerRoute(p, suffix), re.MatchString(p); got != want {
-				t.Errorf("containerRoute(%q, %q) = %v, regexp says %v", p, suffix, got, want)
-			}
-		}
-	}
-}
-
-// TestAdminPrefixes checks that the literal prefixes that spare other
-// requests the admin regexps are found (an empty one would only cost time).
-func TestAdminPrefixes(t *testing.T) {
-	want := map[string]string{"plugins": "/plugins/", "swarm": "/swarm/", "nodes": "/nodes/", "services": "/services/"}
-	for i, r := range adminRoutes {
-		if adminPrefixes[i] != want[r.family] {
-			t.Errorf("prefix of %s = %q, want %q", r.path, adminPrefixes[i], want[r.family])
-		}
-	}
-	for _, expr := range []string{`(?i)^/plugins/x$`, `/plugins/x$`, `^(a|b)/x`, `^.*`} {
-		if p := literalPrefix(expr); p != "" {
-			t.Errorf("literalPrefix(%q) = %q; no case-sensitive literal must start every match", expr, p)
+	// Each route matches its own template with variables filled in, and
+	// no earlier route of another kind takes it.
+	fill := strings.NewReplacer("{name:.*}", "a/b", "{id:.*}", "x", "{id:.+}", "x", "{id}", "x", "{name}", "x", "{checkpoint}", "c", "{anyroute:.*}", "anything")
+	for _, r := range routes {
+		p := fill.Replace(r.template)
+		ep, err := Identify(r.method, p)
+		if err != nil || ep.Kind != r.kind {
+			t.Errorf("%s %s (%s): kind %v, %v; want %v", r.method, p, r.template, ep.Kind, err, r.kind)
 		}
 	}
 }
