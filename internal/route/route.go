@@ -91,7 +91,24 @@ func (e Endpoint) Name() string { return e.Query.Get("name") }
 // The daemon registers each route with and without "/v{version:[0-9.]+}"
 // (daemon/server/server.go CreateMux), and matches routes case-sensitively on
 // the decoded path.
-var versionPrefix = regexp.MustCompile(`^/v([0-9.]+)(/.*)$`)
+//
+// splitVersion splits that prefix from the rest of the path as the regexp
+// ^/v([0-9.]+)(/.*)$ would: the rest starts with "/" and, as "." does not
+// match a newline, holds none. It runs on every request, hence no regexp
+// (TestSplitVersion compares the two).
+func splitVersion(p string) (version, rest string, ok bool) {
+	if !strings.HasPrefix(p, "/v") {
+		return "", "", false
+	}
+	i := 2
+	for i < len(p) && (p[i] >= '0' && p[i] <= '9' || p[i] == '.') {
+		i++
+	}
+	if i == 2 || i == len(p) || p[i] != '/' || strings.IndexByte(p[i:], '\n') >= 0 {
+		return "", "", false
+	}
+	return p[2:i], p[i:], true
+}
 
 // route is one of the daemon's routes as it registers it
 // (daemon/server/router/*/*.go initRoutes): method and mux path template.
@@ -100,6 +117,24 @@ type route struct {
 	kind             Kind
 	family           string // for DaemonAdmin
 	path             *regexp.Regexp
+	// prefix and suffix are the template's text before its first and after
+	// its last variable: every match starts and ends with them, so the
+	// regexp only runs for paths that do (routes are matched on every
+	// request). literal: the template has no variable, path must equal it.
+	prefix, suffix string
+	literal        bool
+}
+
+// matches is r.path.MatchString(p), without the regexp where the literal
+// text of the template decides.
+func (r *route) matches(p string) bool {
+	if r.literal {
+		return p == r.template
+	}
+	if len(p) < len(r.prefix)+len(r.suffix) || !strings.HasPrefix(p, r.prefix) || !strings.HasSuffix(p, r.suffix) {
+		return false
+	}
+	return r.path.MatchString(p)
 }
 
 // routes are the daemon's routes (dockerd 20.10 to current), each with
@@ -263,6 +298,11 @@ func compile(rs []route) []route {
 		}
 		b.WriteString(regexp.QuoteMeta(r.template[last:]) + "$")
 		rs[i].path = regexp.MustCompile(b.String())
+		if vars := variable.FindAllStringIndex(r.template, -1); len(vars) == 0 {
+			rs[i].literal = true
+		} else {
+			rs[i].prefix, rs[i].suffix = r.template[:vars[0][0]], r.template[vars[len(vars)-1][1]:]
+		}
 	}
 	return rs
 }
@@ -287,15 +327,16 @@ func Identify(method, requestURI string) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("request path %q is not clean (the daemon would redirect to %q)", p, c)
 	}
 	ep := Endpoint{Path: p}
-	if m := versionPrefix.FindStringSubmatch(p); m != nil {
-		ep.Version, ep.Path = m[1], m[2]
+	if v, rest, ok := splitVersion(p); ok {
+		ep.Version, ep.Path = v, rest
 	}
 	q, qerr := url.ParseQuery(u.RawQuery)
 	ep.Query = q
 	ep.Kind = Unknown
-	for _, r := range routes {
+	for i := range routes {
+		r := &routes[i]
 		// mux matches methods exactly: "post" reaches nothing.
-		if method == r.method && r.path.MatchString(ep.Path) {
+		if method == r.method && r.matches(ep.Path) {
 			ep.Kind, ep.Family = r.kind, r.family
 			break
 		}

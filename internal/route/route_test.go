@@ -1,6 +1,7 @@
 package route
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -157,6 +158,39 @@ func TestTemplates(t *testing.T) {
 		ep, err := Identify(r.method, p)
 		if err != nil || ep.Kind != r.kind {
 			t.Errorf("%s %s (%s): kind %v, %v; want %v", r.method, p, r.template, ep.Kind, err, r.kind)
+		}
+	}
+}
+
+// TestSplitVersion pins splitVersion to the regexp it replaces.
+func TestSplitVersion(t *testing.T) {
+	re := regexp.MustCompile(`^/v([0-9.]+)(/.*)$`)
+	for _, p := range []string{"/v1.41/containers/json", "/v1.41/", "/v1.41", "/v/x", "/v./x", "/v1..2/x", "/vx/y",
+		"/v1.41/a\nb", "/v1.41/a\n", "/v1.41\n/x", "/v1a/x", "/containers/json", "/", "", "/v", "/v1.41//x", "v1.41/x"} {
+		v, rest, ok := splitVersion(p)
+		m := re.FindStringSubmatch(p)
+		if ok != (m != nil) || ok && (v != m[1] || rest != m[2]) {
+			t.Errorf("splitVersion(%q) = %q, %q, %v; regexp says %q", p, v, rest, ok, m)
+		}
+	}
+}
+
+// TestRouteMatchesLikeRegexp: the literal prefix, suffix and equality tests
+// that spare most requests the route regexps never change a result.
+func TestRouteMatchesLikeRegexp(t *testing.T) {
+	var paths []string
+	for _, r := range routes {
+		for _, name := range []string{"abc", "", "a/b", "a\nb", "x.y"} {
+			p := regexp.MustCompile(`\{[a-z]+(:[^}]*)?\}`).ReplaceAllString(r.template, name)
+			paths = append(paths, p, p+"/", p+"\n", "/x"+p, p[:len(p)/2], strings.ToUpper(p))
+		}
+	}
+	for i := range routes {
+		r := &routes[i]
+		for _, p := range paths {
+			if got, want := r.matches(p), r.path.MatchString(p); got != want {
+				t.Errorf("route %s %s on %q: matches %v, regexp %v", r.method, r.template, p, got, want)
+			}
 		}
 	}
 }
