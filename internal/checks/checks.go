@@ -36,6 +36,11 @@ type Request struct {
 	// HostPaths follows symlinks in host paths; the zero value judges paths
 	// as written only.
 	HostPaths hostpath.Resolver
+
+	// sources caches hostSources: several checks read them. A Request
+	// does not change once the checks run.
+	sources     []hostSource
+	haveSources bool
 }
 
 // BuildOptions are the options of a classic build (POST /build query) that

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ci-authz/ci-authz/internal/hostpath"
@@ -36,6 +37,13 @@ type hostSource struct {
 // (daemon/volume/local): "device" with o=bind is a host bind, and "o" can
 // name host directories itself (overlay lowerdir=/a:/b,upperdir=,workdir=).
 func hostSources(c *Request) []hostSource {
+	if !c.haveSources {
+		c.sources, c.haveSources = listHostSources(c), true
+	}
+	return c.sources
+}
+
+func listHostSources(c *Request) []hostSource {
 	var out []hostSource
 	if c.Volume != nil {
 		out = append(out, volumeOptionSources("DriverOpts", c.Volume.DriverOpts)...)
@@ -43,11 +51,11 @@ func hostSources(c *Request) []hostSource {
 	for _, hc := range c.HostConfigs {
 		for i, b := range hc.Binds {
 			if src, mode, ok := bindSource(b); ok {
-				out = append(out, hostSource{Field: hc.Field(fmt.Sprintf("Binds[%d]", i)), Value: b, Path: src, ReadOnly: modeReadOnly(mode)})
+				out = append(out, hostSource{Field: hc.Field("Binds[" + strconv.Itoa(i) + "]"), Value: b, Path: src, ReadOnly: modeReadOnly(mode)})
 			}
 		}
 		for i, m := range hc.Mounts {
-			field := hc.Field(fmt.Sprintf("Mounts[%d]", i))
+			field := hc.Field("Mounts[" + strconv.Itoa(i) + "]")
 			// Whatever the Type says: only "bind" takes a host Source and only
 			// "volume" uses DriverConfig, but the daemon rejects the types it
 			// does not know, so judging every mount can only deny requests
@@ -70,25 +78,31 @@ func hostSources(c *Request) []hostSource {
 // two parts whose second is a mode ("/data:ro") is an anonymous volume to
 // the daemon; treating its first part as a source can only deny more.
 func bindSource(raw string) (src, mode string, ok bool) {
-	parts := strings.SplitN(raw, ":", 4)
-	if len(parts) < 2 || !hostpath.IsAbs(parts[0]) {
+	// The parts of SplitN, without building them: src is parts[0], rest
+	// holds parts[1:], and mode is parts[2] when there are exactly three.
+	src, rest, ok := strings.Cut(raw, ":")
+	if !ok || !hostpath.IsAbs(src) {
 		return "", "", false
 	}
-	if len(parts) == 3 {
-		mode = parts[2]
+	if _, m, ok := strings.Cut(rest, ":"); ok && !strings.Contains(m, ":") {
+		mode = m
 	}
-	return parts[0], mode, true
+	return src, mode, true
 }
 
 // modeReadOnly reads a Binds mode like the daemon's ReadWrite: read-only
 // when one of its comma-separated options is "ro".
 func modeReadOnly(mode string) bool {
-	for _, o := range strings.Split(mode, ",") {
+	for {
+		o, rest, more := strings.Cut(mode, ",")
 		if o == "ro" {
 			return true
 		}
+		if !more {
+			return false
+		}
+		mode = rest
 	}
-	return false
 }
 
 // volumeOptionSources returns the host paths in volume driver options: the
