@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ci-authz/ci-authz/bench/load"
+	"github.com/ci-authz/ci-authz/internal/testhost"
 )
 
 // pluginProc is a plugin process the benchmark started.
@@ -35,7 +36,7 @@ func startPlugin(name, socket, outFile string, argv ...string) (*pluginProc, err
 	}
 	p := &pluginProc{name: name, socket: socket, cmd: exec.Command(argv[0], argv[1:]...), done: make(chan struct{}), out: outFile}
 	p.cmd.Stdout, p.cmd.Stderr = f, f
-	p.cmd.Env = cleanEnv()
+	p.cmd.Env = testhost.CleanEnv()
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := p.cmd.Start(); err != nil {
 		f.Close()
@@ -115,18 +116,6 @@ func memory(pid int) (Memory, error) {
 		}
 	}
 	return m, sc.Err()
-}
-
-// cleanEnv is the environment without DOCKER_* and CI_AUTHZ_* variables,
-// so nothing changes ci-authz's mode behind the benchmark's back.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DOCKER_") && !strings.HasPrefix(kv, "CI_AUTHZ_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 // nullCounts asks the null plugin how often it was called.

@@ -7,7 +7,6 @@ package e2e
 // is registered for cleanup and stopped by PID in TestMain, even on failure.
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"context"
@@ -22,13 +21,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ci-authz/ci-authz/internal/testhost"
 )
 
 const (
@@ -133,9 +133,9 @@ func runMain(m *testing.M) (code int) {
 	}
 	_ = os.WriteFile(filepath.Join(work, "owner.pid"), []byte(runID), 0o644)
 	addCleanup(func() {
-		unmountUnder(work)
-		killStragglers(work)
-		unmountUnder(work)
+		testhost.UnmountUnder(work, logf)
+		testhost.KillStragglers(work, logf)
+		testhost.UnmountUnder(work, logf)
 		if os.Getenv("E2E_KEEP") != "" {
 			logf("keeping %s (E2E_KEEP set)", work)
 			return
@@ -148,7 +148,7 @@ func runMain(m *testing.M) (code int) {
 	if err := os.MkdirAll(dockerCfg, 0o700); err != nil {
 		setupFailed("%v", err)
 	}
-	if busyboxTar, err = makeBusyboxTar(); err != nil {
+	if busyboxTar, err = testhost.BusyboxTar(); err != nil {
 		setupFailed("busybox image: %v", err)
 	}
 	// The main legacy daemon is started eagerly: if dockerd cannot run here,
@@ -178,8 +178,8 @@ func sweepStale() {
 			continue // its run is still going
 		}
 		logf("removing %s left by an earlier run (pid %s)", dir, owner)
-		killStragglers(dir)
-		unmountUnder(dir)
+		testhost.KillStragglers(dir, logf)
+		testhost.UnmountUnder(dir, logf)
 		os.RemoveAll(dir)
 		socks, _ := filepath.Glob(filepath.Join(legacyPluginDir, "cia-e2e-"+owner+"-*.sock"))
 		for _, s := range socks {
@@ -217,7 +217,7 @@ func ensureTools() error {
 				miss = append(miss, b)
 			}
 		}
-		if _, err := busyboxPath(); err != nil {
+		if _, err := testhost.BusyboxPath(); err != nil {
 			miss = append(miss, "busybox")
 		}
 		return miss
@@ -251,15 +251,6 @@ func ensureTools() error {
 	return nil
 }
 
-func busyboxPath() (string, error) {
-	for _, p := range []string{"/bin/busybox", "/usr/bin/busybox"} {
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return exec.LookPath("busybox")
-}
-
 // buildArtifacts (re)builds bin/ci-authz and build/plugin so that a plain
 // `go test -tags e2e ./e2e/` tests the current tree. E2E_NO_BUILD=1 skips it
 // (then both must exist).
@@ -285,41 +276,6 @@ func buildArtifacts() error {
 		}
 	}
 	return nil
-}
-
-// makeBusyboxTar builds a rootfs tarball with busybox and a few applets.
-func makeBusyboxTar() ([]byte, error) {
-	bb, err := busyboxPath()
-	if err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(bb)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	now := time.Now()
-	for _, d := range []string{"bin/", "tmp/", "etc/"} {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d, Mode: 0o755, ModTime: now}); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "bin/busybox", Mode: 0o755, Size: int64(len(data)), ModTime: now}); err != nil {
-		return nil, err
-	}
-	if _, err := tw.Write(data); err != nil {
-		return nil, err
-	}
-	for _, a := range []string{"sh", "true", "false", "echo", "cat", "ls", "id", "sleep", "grep", "stat", "touch", "mkdir", "test", "head", "wc", "ln", "chown"} {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + a, Linkname: "busybox", Mode: 0o777, ModTime: now}); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // ---------------------------------------------------------------- processes
@@ -390,83 +346,6 @@ func (p *proc) stop(grace time.Duration) {
 	}
 }
 
-// killStragglers SIGKILLs processes whose command line names our private
-// directory (containerd, shims, plugins) that survived their parent. They are
-// ours by construction: the directory is unique to this run.
-func killStragglers(dir string) {
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(b, []byte(dir+"/")) {
-			continue
-		}
-		logf("killing straggler pid %d: %s", pid, strings.ReplaceAll(string(b), "\x00", " "))
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-	time.Sleep(200 * time.Millisecond)
-}
-
-// unmountUnder lazily unmounts every mount point at or below dir, deepest first.
-func unmountUnder(dir string) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return
-	}
-	var mps []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		mp := unescapeMount(f[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			mps = append(mps, mp)
-		}
-	}
-	sort.Slice(mps, func(i, j int) bool { return len(mps[i]) > len(mps[j]) })
-	for _, mp := range mps {
-		if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
-			logf("unmount %s: %v", mp, err)
-		}
-	}
-}
-
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var out strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				out.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		out.WriteByte(s[i])
-	}
-	return out.String()
-}
-
-// cleanEnv is the environment without anything that could redirect the CLI
-// or change ci-authz's mode behind the test's back.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "DOCKER_") || strings.HasPrefix(k, "CI_AUTHZ_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, extra...)
-}
-
 // ------------------------------------------------------------------ plugins
 
 // authzPlugin is a `ci-authz serve` process listening as a legacy plugin.
@@ -499,7 +378,7 @@ func startPlugin(name, policy string, env []string, args ...string) (*authzPlugi
 	argv = append(argv, args...)
 	// Registered first so that it runs after the process is stopped (LIFO).
 	addCleanup(func() { _ = os.Remove(p.sock) })
-	pr, err := startProc("plugin "+name, p.outFile, cleanEnv(env...), argv...)
+	pr, err := startProc("plugin "+name, p.outFile, testhost.CleanEnv(env...), argv...)
 	if err != nil {
 		return nil, err
 	}
@@ -654,11 +533,11 @@ func startDaemon(name string, authz []string, extra ...string) (*daemon, error) 
 	// Registered before the process so that it runs after the stop (LIFO):
 	// unmount what the daemon left behind, kill its orphans.
 	addCleanup(func() {
-		unmountUnder(dir)
-		killStragglers(dir)
-		unmountUnder(dir)
+		testhost.UnmountUnder(dir, logf)
+		testhost.KillStragglers(dir, logf)
+		testhost.UnmountUnder(dir, logf)
 	})
-	p, err := startProc("dockerd "+name, d.logFile, cleanEnv(), argv...)
+	p, err := startProc("dockerd "+name, d.logFile, testhost.CleanEnv(), argv...)
 	if err != nil {
 		return nil, err
 	}
@@ -797,7 +676,7 @@ func runDocker(global []string, stdin io.Reader, args ...string) cliResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "docker", all...)
-	cmd.Env = cleanEnv("DOCKER_CONFIG="+dockerCfg, "DOCKER_CLI_HINTS=false")
+	cmd.Env = testhost.CleanEnv("DOCKER_CONFIG="+dockerCfg, "DOCKER_CLI_HINTS=false")
 	cmd.Stdin = stdin
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se

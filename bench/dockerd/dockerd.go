@@ -5,24 +5,21 @@
 package dockerd
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ci-authz/ci-authz/bench/load"
+	"github.com/ci-authz/ci-authz/internal/testhost"
 )
 
 // Daemon is a running private dockerd.
@@ -68,7 +65,7 @@ func Start(dir string) (*Daemon, error) {
 		"--pidfile", filepath.Join(dir, "docker.pid"),
 		"-H", "unix://"+d.Socket)
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
-	d.cmd.Env = cleanEnv()
+	d.cmd.Env = testhost.CleanEnv()
 	// Its own process group; SIGTERM if the benchmark dies.
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := d.cmd.Start(); err != nil {
@@ -193,7 +190,7 @@ func (d *Daemon) writeConfig() error {
 
 // ImportBusybox imports an image holding the host's busybox as name.
 func (d *Daemon) ImportBusybox(name string) error {
-	tarball, err := busyboxTar()
+	tarball, err := testhost.BusyboxTar()
 	if err != nil {
 		return err
 	}
@@ -233,9 +230,9 @@ func (d *Daemon) Stop(grace time.Duration) {
 // Remove kills what still runs from dir (containerd, shims), unmounts
 // everything below it and deletes it.
 func Remove(dir string) {
-	unmountUnder(dir)
-	killStragglers(dir)
-	unmountUnder(dir)
+	testhost.UnmountUnder(dir, benchLog)
+	testhost.KillStragglers(dir, nil)
+	testhost.UnmountUnder(dir, benchLog)
 	_ = os.RemoveAll(dir)
 }
 
@@ -255,120 +252,7 @@ func SweepStale(glob string) {
 	}
 }
 
-// killStragglers SIGKILLs processes whose command line names dir: they
-// are this run's by construction.
-func killStragglers(dir string) {
-	ents, _ := os.ReadDir("/proc")
-	killed := false
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(b, []byte(dir+"/")) {
-			continue
-		}
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		killed = true
-	}
-	if killed {
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// unmountUnder lazily unmounts every mount point at or below dir, deepest first.
-func unmountUnder(dir string) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return
-	}
-	var mps []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		mp := unescapeMount(f[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			mps = append(mps, mp)
-		}
-	}
-	sort.Slice(mps, func(i, j int) bool { return len(mps[i]) > len(mps[j]) })
-	for _, mp := range mps {
-		if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
-			fmt.Fprintf(os.Stderr, "bench: unmount %s: %v\n", mp, err)
-		}
-	}
-}
-
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var out strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				out.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		out.WriteByte(s[i])
-	}
-	return out.String()
-}
-
-// cleanEnv is the environment without DOCKER_* and CI_AUTHZ_* variables.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DOCKER_") && !strings.HasPrefix(kv, "CI_AUTHZ_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// busyboxTar is a rootfs tarball with the host's static busybox as sh and true.
-func busyboxTar() ([]byte, error) {
-	var bb string
-	for _, p := range []string{"/bin/busybox", "/usr/bin/busybox"} {
-		if _, err := os.Stat(p); err == nil {
-			bb = p
-			break
-		}
-	}
-	if bb == "" {
-		return nil, errors.New("no busybox (apt-get install busybox-static)")
-	}
-	data, err := os.ReadFile(bb)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	now := time.Now()
-	hdrs := []*tar.Header{
-		{Typeflag: tar.TypeDir, Name: "bin/", Mode: 0o755, ModTime: now},
-		{Typeflag: tar.TypeDir, Name: "tmp/", Mode: 0o1777, ModTime: now},
-		{Typeflag: tar.TypeReg, Name: "bin/busybox", Mode: 0o755, Size: int64(len(data)), ModTime: now},
-		{Typeflag: tar.TypeSymlink, Name: "bin/sh", Linkname: "busybox", Mode: 0o777, ModTime: now},
-		{Typeflag: tar.TypeSymlink, Name: "bin/true", Linkname: "busybox", Mode: 0o777, ModTime: now},
-	}
-	for _, h := range hdrs {
-		if err := tw.WriteHeader(h); err != nil {
-			return nil, err
-		}
-		if h.Typeflag == tar.TypeReg {
-			if _, err := tw.Write(data); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+// benchLog reports clean-up problems on stderr.
+func benchLog(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
 }
