@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -28,17 +27,24 @@ func servePlugin(t *testing.T, p *policy.Policy) (*http.Client, *Handler, *bytes
 		t.Fatal(err)
 	}
 	h := NewHandler(p, log, Options{})
+	c := serveOn(t, authorization.NewHandler(h).Serve)
+	return c, h, &logs
+}
+
+// serveOn runs serve on a temporary unix socket until the test ends and
+// returns an HTTP client for it.
+func serveOn(t *testing.T, serve func(net.Listener) error) *http.Client {
+	t.Helper()
 	sock := filepath.Join(t.TempDir(), "authz.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go authorization.NewHandler(h).Serve(l) //nolint:errcheck // ends when l closes
+	go serve(l) //nolint:errcheck // ends when l closes
 	t.Cleanup(func() { l.Close() })
-	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 	}}}
-	return c, h, &logs
 }
 
 func call(t *testing.T, c *http.Client, path string, body any) (int, authorization.Response, string) {
@@ -53,17 +59,10 @@ func call(t *testing.T, c *http.Client, path string, body any) (int, authorizati
 			t.Fatal(err)
 		}
 	}
-	req, _ := http.NewRequest("POST", "http://plugin"+path, bytes.NewReader(b))
-	req.Header.Set("Accept", "application/vnd.docker.plugins.v1.2+json")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	code, _, raw := post(t, c, path, b)
 	var r authorization.Response
-	_ = json.Unmarshal(raw, &r)
-	return resp.StatusCode, r, string(raw)
+	_ = json.Unmarshal([]byte(raw), &r)
+	return code, r, raw
 }
 
 func TestProtocol(t *testing.T) {

@@ -2,12 +2,9 @@ package plugin
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/docker/go-plugins-helpers/authorization"
@@ -26,19 +23,7 @@ func serveBoth(t *testing.T) (own, helpers *http.Client) {
 		t.Fatal(err)
 	}
 	h := NewHandler(policy.Default(), log, Options{})
-	client := func(serve func(net.Listener) error) *http.Client {
-		sock := filepath.Join(t.TempDir(), "authz.sock")
-		l, err := net.Listen("unix", sock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go serve(l) //nolint:errcheck // ends when l closes
-		t.Cleanup(func() { l.Close() })
-		return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		}}}
-	}
-	return client(h.Serve), client(authorization.NewHandler(h).Serve)
+	return serveOn(t, h.Serve), serveOn(t, authorization.NewHandler(h).Serve)
 }
 
 func post(t *testing.T, c *http.Client, path string, body []byte) (int, string, string) {
