@@ -1,10 +1,13 @@
 package checks
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
 	"github.com/ci-authz/ci-authz/internal/route"
 )
@@ -39,4 +42,27 @@ func routed(t *testing.T, method, uri string) *Request {
 		t.Fatalf("%s %s: %v", method, uri, err)
 	}
 	return &Request{Method: method, Route: ep}
+}
+
+// fakeHostRoot makes a directory tree standing for the host's root: dirs,
+// then symlinks (name -> target, targets absolute as on the host). bindsIn
+// returns a create binding binds, judged with that root.
+func fakeHostRoot(t *testing.T, dirs []string, links map[string]string) (root string, bindsIn func(binds ...string) *Request) {
+	t.Helper()
+	root = t.TempDir()
+	for _, d := range dirs {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root, func(binds ...string) *Request {
+		r := hc(container.HostConfig{Binds: binds})
+		r.HostPaths = hostpath.Resolver{Root: root}
+		return r
+	}
 }

@@ -1,8 +1,6 @@
 package checks
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -117,27 +115,12 @@ func TestHostSocketsCustomPaths(t *testing.T) {
 }
 
 func TestHostSocketsFollowsSymlinks(t *testing.T) {
-	root := t.TempDir()
-	for _, d := range []string{"run", "builds/ws/data"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, target := range map[string]string{
+	root, with := fakeHostRoot(t, []string{"run", "builds/ws/data"}, map[string]string{
 		"builds/ws/link": "/run",
 		"builds/ws/sock": "/var/run/docker.sock",
 		"builds/ws/loop": "/builds/ws/loop",
 		"builds/ws/ok":   "/builds/ws/data",
-	} {
-		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	with := func(binds ...string) *Request {
-		r := hc(container.HostConfig{Binds: binds})
-		r.HostPaths = hostpath.Resolver{Root: root}
-		return r
-	}
+	})
 	cases := []struct {
 		name string
 		r    *Request

@@ -10,7 +10,6 @@ import (
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/volume"
 
-	"github.com/ci-authz/ci-authz/internal/hostpath"
 	"github.com/ci-authz/ci-authz/internal/policy"
 )
 
@@ -121,30 +120,15 @@ func TestSensitivePathsPolicy(t *testing.T) {
 }
 
 func TestSensitivePathsFollowsSymlinks(t *testing.T) {
-	root := t.TempDir()
-	for _, d := range []string{"etc", "usr/share/zoneinfo/Etc", "builds/ws/data", "home/runner/work"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(root, "usr/share/zoneinfo/Etc/UTC"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for name, target := range map[string]string{
+	root, with := fakeHostRoot(t, []string{"etc", "usr/share/zoneinfo/Etc", "builds/ws/data", "home/runner/work"}, map[string]string{
 		"etc/localtime":         "/usr/share/zoneinfo/Etc/UTC",
 		"builds/ws/etc":         "/etc",
 		"builds/ws/ssh":         "/home/runner/.ssh",
 		"builds/ws/loop":        "/builds/ws/loop",
 		"home/runner/work/link": "/home/runner/work",
-	} {
-		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	with := func(binds ...string) *Request {
-		r := hc(container.HostConfig{Binds: binds})
-		r.HostPaths = hostpath.Resolver{Root: root}
-		return r
+	})
+	if err := os.WriteFile(filepath.Join(root, "usr/share/zoneinfo/Etc/UTC"), nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	cases := []struct {
 		name string
